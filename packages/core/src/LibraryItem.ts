@@ -1,0 +1,53 @@
+/**
+ * Items of the user's library, as the library listing returns them.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * One library item. Library items carry no rating: a sweep looks the ratings
+ * up separately.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LibraryItem = Schema.Struct({
+  id: Schema.String,
+  type: Schema.String,
+  attributes: Schema.optional(Schema.Struct({
+    name: Schema.optional(Schema.String),
+    artistName: Schema.optional(Schema.String)
+  }))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LibraryItem = typeof LibraryItem.Type
+
+/**
+ * One page of `GET /v1/me/library/{type}`: `data`, and `next` while more remain.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const LibraryPage = Schema.Struct({
+  data: Schema.Array(LibraryItem),
+  next: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category wire
+ */
+export type LibraryPage = typeof LibraryPage.Type
+
+/**
+ * The largest page Apple serves.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxPageSize = 100

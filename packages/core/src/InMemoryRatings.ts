@@ -23,7 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type { PolicyOptions } from "./AppleMusicRatings.js"
-import { AppleMusicRatings, make as makeService } from "./AppleMusicRatings.js"
+import { AppleMusicRatings, make as makeServiceOver } from "./AppleMusicRatings.js"
 import * as internal from "./internal/store.js"
 import type { LibraryItem } from "./LibraryItem.js"
 import * as RateLimiter from "./RateLimiter.js"
@@ -75,6 +75,23 @@ export interface Control {
   readonly clearFailures: Effect.Effect<void>
   /** Every request that reached the store (one per attempt), oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RatingRequest>>
+  /** Empties the store, the script of failures and the request log. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * A store and the backend answering from it, one attempt per request, for a
+ * server (the emulator) or a client ({@link make}) to put in front of it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Store extends Control {
+  readonly backend: RatingsBackend
+  /** How many ratings of a kind (or of all kinds) are stored. */
+  readonly count: (kind?: RatingKind) => Effect.Effect<number>
+  /** How many items a library kind holds. */
+  readonly libraryCount: (kind: LibraryRatingKind) => Effect.Effect<number>
 }
 
 /**
@@ -101,12 +118,20 @@ export interface SeedOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options extends PolicyOptions {
+export interface StoreOptions {
   /** Ratings present from the start. */
   readonly ratings?: Iterable<readonly [RatingKind, string, RatingValue]> | undefined
   /** What deleting a rating that does not exist answers. Default 404 (NotFound). */
   readonly deleteMissing?: 204 | 404 | undefined
+  /** Whether to keep the request log. Default true. */
+  readonly log?: boolean | undefined
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends PolicyOptions, StoreOptions {}
 
 /**
  * The retry policy of the in-memory layer unless one is given: the default
@@ -142,24 +167,22 @@ const toError = (failure: Failure, request: RatingRequest): RatingsError => {
 }
 
 /**
- * Builds the store, its control and the service over it.
+ * Builds an empty (or pre-rated) store.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<{
-  readonly service: AppleMusicRatings["Type"]
-  readonly control: Control
-}> =>
+export const makeStore = (options: StoreOptions = {}): Effect.Effect<Store> =>
   Effect.gen(function*() {
     const store = new internal.Store()
     for (const [kind, id, value] of options.ratings ?? []) store.set(kind, id, value)
     const script = yield* Ref.make<Script>({ next: [], always: undefined })
     const log: Array<RatingRequest> = []
+    const keepLog = options.log ?? true
 
     const answer = <A>(request: RatingRequest, run: () => Effect.Effect<A, RatingsError>) =>
       Effect.gen(function*() {
-        log.push(request)
+        if (keepLog) log.push(request)
         const failure = yield* Ref.modify(script, (s): [Failure | undefined, Script] =>
           s.next.length > 0 ? [s.next[0], { ...s, next: s.next.slice(1) }] : [s.always, s])
         if (failure !== undefined) return yield* Effect.fail(toError(failure, request))
@@ -196,20 +219,16 @@ export const make = (options: Options = {}): Effect.Effect<{
       listLibraryPage: (request) =>
         answer(request, () => {
           const offset = request.cursor === undefined ? 0 : Number(request.cursor)
-          const { items, total } = store.libraryPage(request.kind, offset, 100)
+          const { items, total } = store.libraryPage(request.kind, offset, request.limit ?? 100)
           const next = offset + items.length < total ? String(offset + items.length) : undefined
           return Effect.succeed(next === undefined ? { items } : { items, next })
         })
     }
 
-    const service = yield* makeService(backend, {
-      retry: options.retry ?? immediateRetry,
-      rateLimiter: options.rateLimiter ?? (options.rate === undefined
-        ? RateLimiter.unlimited
-        : yield* RateLimiter.make({ rate: options.rate }))
-    })
-
-    const control: Control = {
+    return {
+      backend,
+      count: (kind) => Effect.sync(() => store.count(kind)),
+      libraryCount: (kind) => Effect.sync(() => store.libraryPage(kind, 0, 0).total),
       seed: (ratings) =>
         Effect.sync(() => {
           for (const [kind, id, value] of ratings) store.set(kind, id, value)
@@ -226,9 +245,30 @@ export const make = (options: Options = {}): Effect.Effect<{
         Ref.update(script, (s) => ({ ...s, next: [...s.next, ...Array.from({ length: count }, () => failure)] })),
       failAlways: (failure) => Ref.update(script, (s) => ({ ...s, always: failure })),
       clearFailures: Ref.set(script, { next: [], always: undefined }),
-      requests: Effect.sync(() => [...log])
+      requests: Effect.sync(() => [...log]),
+      reset: Effect.flatMap(
+        Ref.set(script, { next: [], always: undefined }),
+        () =>
+          Effect.sync(() => {
+            store.clear()
+            log.length = 0
+          })
+      )
     }
-    return { service, control }
+  })
+
+/**
+ * The service over a store: the in-memory retry policy and no rate limit
+ * unless the options say otherwise.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeService = (store: Store, options: PolicyOptions = {}): Effect.Effect<AppleMusicRatings["Type"]> =>
+  Effect.gen(function*() {
+    const rateLimiter = options.rateLimiter ??
+      (options.rate === undefined ? RateLimiter.unlimited : yield* RateLimiter.make({ rate: options.rate }))
+    return yield* makeServiceOver(store.backend, { retry: options.retry ?? immediateRetry, rateLimiter })
   })
 
 /**
@@ -238,5 +278,8 @@ export const make = (options: Options = {}): Effect.Effect<{
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<AppleMusicRatings | InMemoryRatings> =>
-  Layer.effectContext(Effect.map(make(options), ({ control, service }) =>
-    Context.make(AppleMusicRatings, service).pipe(Context.add(InMemoryRatings, control))))
+  Layer.effectContext(Effect.gen(function*() {
+    const store = yield* makeStore(options)
+    const service = yield* makeService(store, options)
+    return Context.make(AppleMusicRatings, service).pipe(Context.add(InMemoryRatings, store as Control))
+  }))

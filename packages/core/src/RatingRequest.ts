@@ -88,7 +88,12 @@ export class ListLibraryPage
   extends Schema.TaggedRequest<ListLibraryPage>("@unrate/core/ListLibraryPage")("ListLibraryPage", {
     failure: RatingsError,
     success: LibraryPageResult,
-    payload: { kind: LibraryRatingKind, cursor: Schema.optional(Schema.String), ...language }
+    payload: {
+      kind: LibraryRatingKind,
+      cursor: Schema.optional(Schema.String),
+      limit: Schema.optional(Schema.Number),
+      ...language
+    }
   })
 {}
 

@@ -94,9 +94,10 @@ const appleErrors = {
 }
 
 const describeErrors = (errors: ReadonlyArray<AppleError>): string => {
-  const parts = errors.map((error) =>
-    [error.code, error.title, error.detail].filter((part) => part !== undefined && part !== "").join(" ")
-  ).filter((part) => part !== "")
+  const parts = errors.map((error) => {
+    const head = [error.code, error.title].filter((part) => part !== undefined && part !== "").join(" ")
+    return error.detail === undefined || error.detail === "" ? head : head === "" ? error.detail : `${head}: ${error.detail}`
+  }).filter((part) => part !== "")
   return parts.length === 0 ? "" : ` Apple said: ${parts.join("; ")}.`
 }
 

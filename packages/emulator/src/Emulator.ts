@@ -1,0 +1,210 @@
+/**
+ * A real HTTP server on loopback that behaves like the ratings part of the
+ * Apple Music API: ratings GET / GET many / PUT / DELETE for all nine kinds,
+ * library listing with `limit`, `offset` and `next`, Apple's status codes and
+ * error bodies, token checks, and faults (rate limits, errors, latency,
+ * connection resets, a user token that expires mid-run), all seeded so a run
+ * can be repeated.
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@unrate/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const emulator = yield* Emulator.make({ library: [{ kind: "library-songs", size: 100, dislikes: 0.2 }] })
+ *   console.log(emulator.url)
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as InMemoryRatings from "@unrate/core/InMemoryRatings"
+import type { LibraryRatingKind } from "@unrate/core/RatingKind"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import * as app from "./internal/app.js"
+import * as auth from "./internal/auth.js"
+
+/**
+ * The developer token the emulator accepts unless told otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultDeveloperToken = "emulator-developer-token"
+
+/**
+ * The music user token the emulator accepts unless told otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultUserToken = "emulator-user-token"
+
+/**
+ * Faults to inject; each is off unless set.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Faults {
+  /** Requests per second allowed per developer token (1-second windows); beyond it, 429. */
+  readonly rateLimit?: number | undefined
+  /** Whether 429s carry `Retry-After` (seconds to the end of the window). Default false, as Apple. */
+  readonly retryAfter?: boolean | undefined
+  /** Share of requests answered 500, 0–1. */
+  readonly error500?: number | undefined
+  /** Share of requests answered 503, 0–1. */
+  readonly error503?: number | undefined
+  /** Share of requests answered 429 at random (besides the rate limit), 0–1. */
+  readonly error429?: number | undefined
+  /** Share of requests whose connection is destroyed before an answer, 0–1. */
+  readonly resetRate?: number | undefined
+  /** Latency added to every request. */
+  readonly latency?: Duration.DurationInput | undefined
+  /** After this many authenticated requests, the user token answers 403 (expired). */
+  readonly userTokenExpiresAfter?: number | undefined
+}
+
+/**
+ * A library to create at start.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LibrarySeed {
+  readonly kind: LibraryRatingKind
+  readonly size: number
+  /** Share liked, 0–1. */
+  readonly likes?: number | undefined
+  /** Share disliked, 0–1. */
+  readonly dislikes?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default 0: a free port. */
+  readonly port?: number | undefined
+  /** The seed of every random choice (library ids, ratings, faults). Default 1. */
+  readonly seed?: number | undefined
+  /** The accepted developer token. Default {@link defaultDeveloperToken}. */
+  readonly developerToken?: string | undefined
+  /**
+   * Verify developer tokens as ES256 JWTs (signature, alg, kid, iss, exp, and
+   * exp - iat at most 15,777,000 s) instead of comparing with a fixed string.
+   */
+  readonly jwt?: { readonly publicKey: string; readonly keyId: string; readonly teamId: string } | undefined
+  /** The accepted music user token. Default {@link defaultUserToken}. */
+  readonly userToken?: string | undefined
+  /** What deleting a missing rating answers. Default 404. */
+  readonly deleteMissing?: 204 | 404 | undefined
+  readonly library?: ReadonlyArray<LibrarySeed> | undefined
+  readonly faults?: Faults | undefined
+  /** Serve `/__admin/…` (state, log, reset, faults, seed). Off by default. */
+  readonly admin?: boolean | undefined
+  /** Keep the request log. Default true. */
+  readonly log?: boolean | undefined
+}
+
+/**
+ * One request the emulator answered: never a token value. `status` 0 means the
+ * connection was reset on purpose.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogEntry {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+}
+
+/**
+ * A running emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Emulator {
+  /** `http://127.0.0.1:<port>`: the base URL for clients. */
+  readonly url: string
+  readonly port: number
+  readonly developerToken: string
+  readonly userToken: string
+  /** The ratings and library behind the server. */
+  readonly store: InMemoryRatings.Store
+  /** Every request answered so far, oldest first. */
+  readonly requestLog: Effect.Effect<ReadonlyArray<LogEntry>>
+  /** Replaces the faults. */
+  readonly setFaults: (faults: Faults) => Effect.Effect<void>
+  /** Empties the store and the log, clears faults and rate windows. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class EmulatorTag extends Context.Tag("@unrate/emulator/Emulator")<EmulatorTag, Emulator>() {}
+
+/**
+ * Starts the emulator on 127.0.0.1 (a free port unless one is given); it stops
+ * when the scope closes, dropping open connections.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const seed = options.seed ?? 1
+    const store = yield* InMemoryRatings.makeStore({ deleteMissing: options.deleteMissing ?? 404, log: false })
+    for (const [index, library] of (options.library ?? []).entries()) {
+      yield* store.seedLibrary({ ...library, seed: seed + index })
+    }
+    const developerToken = options.developerToken ?? defaultDeveloperToken
+    const userToken = options.userToken ?? defaultUserToken
+    const checkDeveloper = options.jwt === undefined ? auth.fixed(developerToken) : yield* auth.jwt(options.jwt)
+    const state = app.makeState({
+      store,
+      seed,
+      checkDeveloper,
+      userToken,
+      faults: options.faults ?? {},
+      admin: options.admin ?? false,
+      log: options.log ?? true
+    })
+    const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
+    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host: "127.0.0.1" })
+    yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
+    yield* server.serve(app.handler(state))
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      developerToken,
+      userToken,
+      store,
+      requestLog: Effect.sync(() => [...state.log]),
+      setFaults: (faults) => Effect.sync(() => app.setFaults(state, faults)),
+      reset: app.reset(state)
+    }
+  })
+
+/**
+ * The emulator as a scoped layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<EmulatorTag, ServeError> =>
+  Layer.scoped(EmulatorTag, make(options))

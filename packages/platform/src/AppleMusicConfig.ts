@@ -1,0 +1,244 @@
+/**
+ * Settings from the environment: tokens (or signing material), the base URL,
+ * and the credentials file `unrate login` writes. Secrets are `Redacted` from
+ * the moment they are read.
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `APPLE_MUSIC_DEVELOPER_TOKEN` | a ready developer token |
+ * | `APPLE_MUSIC_TEAM_ID`, `APPLE_MUSIC_KEY_ID` | signing material: team and key ids |
+ * | `APPLE_MUSIC_PRIVATE_KEY` / `APPLE_MUSIC_PRIVATE_KEY_FILE` | the .p8 key as PEM text, or its path |
+ * | `APPLE_MUSIC_USER_TOKEN` | the music user token (else the credentials file) |
+ * | `APPLE_MUSIC_BASE_URL` | default `https://api.music.apple.com`; `http://` only for loopback |
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { SigningMaterial } from "./DeveloperToken.js"
+
+/**
+ * Settings that cannot work: a missing token, a base URL that is not allowed,
+ * unreadable signing material. The message names the setting and the fix and
+ * never contains a secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigurationError
+  extends Schema.TaggedError<ConfigurationError>("@unrate/platform/ConfigurationError")("ConfigurationError", {
+    setting: Schema.String,
+    reason: Schema.String
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.setting}: ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://api.music.apple.com"
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+/**
+ * Checks a base URL: `https://` anywhere, `http://` only for loopback hosts
+ * (127.0.0.0/8, `localhost`, `[::1]`), no credentials, query or fragment.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const parseBaseUrl = (input: string | URL): Either.Either<URL, ConfigurationError> => {
+  const fail = (reason: string) => Either.left(new ConfigurationError({ setting: "APPLE_MUSIC_BASE_URL", reason }))
+  let url: URL
+  try {
+    url = new URL(String(input))
+  } catch {
+    return fail(`${JSON.stringify(String(input))} is not a URL; use e.g. ${defaultBaseUrl}`)
+  }
+  if (url.username !== "" || url.password !== "") return fail("must not contain a user name or password")
+  if (url.search !== "" || url.hash !== "") return fail("must not contain a query or a fragment")
+  if (url.protocol === "https:") return Either.right(url)
+  if (url.protocol === "http:") {
+    return isLoopback(url.hostname)
+      ? Either.right(url)
+      : fail(
+        `plain http:// is accepted only for loopback hosts (127.0.0.1, localhost, [::1]), not ${url.hostname}; use https://`
+      )
+  }
+  return fail(`${url.protocol} is not supported; use https:// (or http:// on loopback)`)
+}
+
+/**
+ * Where the developer token comes from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeveloperTokenSource =
+  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
+  | { readonly _tag: "Signing"; readonly material: SigningMaterial }
+
+/**
+ * Everything a client needs, read from the environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly developerToken: DeveloperTokenSource
+  readonly userToken: Redacted.Redacted<string>
+  readonly baseUrl: URL
+}
+
+const optionalString = (name: string) => Config.option(Config.nonEmptyString(name))
+const optionalSecret = (name: string) => Config.option(Config.redacted(name))
+
+const configured = <A>(config: Config.Config<A>, setting: string): Effect.Effect<A, ConfigurationError> =>
+  Effect.mapError(config, (error) => new ConfigurationError({ setting, reason: String(error) }))
+
+/**
+ * The signing material, when the environment has it: team id, key id and the
+ * private key as text or as a file path.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const signingMaterial: Effect.Effect<
+  Option.Option<SigningMaterial>,
+  ConfigurationError,
+  FileSystem.FileSystem
+> = Effect.gen(function*() {
+  const teamId = yield* configured(optionalString("APPLE_MUSIC_TEAM_ID"), "APPLE_MUSIC_TEAM_ID")
+  const keyId = yield* configured(optionalString("APPLE_MUSIC_KEY_ID"), "APPLE_MUSIC_KEY_ID")
+  const keyText = yield* configured(optionalSecret("APPLE_MUSIC_PRIVATE_KEY"), "APPLE_MUSIC_PRIVATE_KEY")
+  const keyFile = yield* configured(optionalString("APPLE_MUSIC_PRIVATE_KEY_FILE"), "APPLE_MUSIC_PRIVATE_KEY_FILE")
+  if (Option.isNone(teamId) && Option.isNone(keyId) && Option.isNone(keyText) && Option.isNone(keyFile)) {
+    return Option.none()
+  }
+  const missing = (setting: string) =>
+    new ConfigurationError({
+      setting,
+      reason:
+        "is not set; signing a developer token needs APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY (or APPLE_MUSIC_PRIVATE_KEY_FILE)"
+    })
+  if (Option.isNone(teamId)) return yield* missing("APPLE_MUSIC_TEAM_ID")
+  if (Option.isNone(keyId)) return yield* missing("APPLE_MUSIC_KEY_ID")
+  let privateKey: Redacted.Redacted<string>
+  if (Option.isSome(keyText)) {
+    privateKey = keyText.value
+  } else if (Option.isSome(keyFile)) {
+    const fs = yield* FileSystem.FileSystem
+    privateKey = Redacted.make(
+      yield* Effect.mapError(fs.readFileString(keyFile.value), () =>
+        new ConfigurationError({
+          setting: "APPLE_MUSIC_PRIVATE_KEY_FILE",
+          reason: `cannot read ${JSON.stringify(keyFile.value)}; point it at the .p8 file Apple gave you`
+        }))
+    )
+  } else {
+    return yield* missing("APPLE_MUSIC_PRIVATE_KEY")
+  }
+  return Option.some({ teamId: teamId.value.trim(), keyId: keyId.value.trim(), privateKey })
+})
+
+/**
+ * The developer token: `APPLE_MUSIC_DEVELOPER_TOKEN`, else signing material.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const developerToken: Effect.Effect<DeveloperTokenSource, ConfigurationError, FileSystem.FileSystem> = Effect
+  .gen(function*() {
+    const token = yield* configured(optionalSecret("APPLE_MUSIC_DEVELOPER_TOKEN"), "APPLE_MUSIC_DEVELOPER_TOKEN")
+    if (Option.isSome(token) && Redacted.value(token.value).trim() !== "") {
+      return { _tag: "Token", token: Redacted.make(Redacted.value(token.value).trim()) } as const
+    }
+    const material = yield* signingMaterial
+    if (Option.isSome(material)) return { _tag: "Signing", material: material.value } as const
+    return yield* new ConfigurationError({
+      setting: "APPLE_MUSIC_DEVELOPER_TOKEN",
+      reason:
+        "is not set; set it to a developer token, or set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE so unrate signs one"
+    })
+  })
+
+/**
+ * The credentials file `unrate login` writes:
+ * `$XDG_CONFIG_HOME/unrate/credentials.json`, else `~/.config/unrate/credentials.json`.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const credentialsPath: Effect.Effect<Option.Option<string>> = Effect.gen(function*() {
+  const xdg = yield* Effect.orElseSucceed(optionalString("XDG_CONFIG_HOME"), () => Option.none<string>())
+  if (Option.isSome(xdg)) return Option.some(`${xdg.value.replace(/\/+$/, "")}/unrate/credentials.json`)
+  const home = yield* Effect.orElseSucceed(optionalString("HOME"), () => Option.none<string>())
+  return Option.map(home, (dir) => `${dir.replace(/\/+$/, "")}/.config/unrate/credentials.json`)
+})
+
+const Credentials = Schema.parseJson(Schema.Struct({ musicUserToken: Schema.NonEmptyString }))
+
+/**
+ * The music user token: `APPLE_MUSIC_USER_TOKEN`, else the credentials file.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationError, FileSystem.FileSystem> = Effect
+  .gen(function*() {
+    const token = yield* configured(optionalSecret("APPLE_MUSIC_USER_TOKEN"), "APPLE_MUSIC_USER_TOKEN")
+    if (Option.isSome(token) && Redacted.value(token.value).trim() !== "") {
+      return Redacted.make(Redacted.value(token.value).trim())
+    }
+    const missing = new ConfigurationError({
+      setting: "APPLE_MUSIC_USER_TOKEN",
+      reason: "is not set and no credentials file was found; run `unrate login`, or set it to a music user token"
+    })
+    const path = yield* credentialsPath
+    if (Option.isNone(path)) return yield* missing
+    const fs = yield* FileSystem.FileSystem
+    const exists = yield* Effect.orElseSucceed(fs.exists(path.value), () => false)
+    if (!exists) return yield* missing
+    const text = yield* Effect.mapError(fs.readFileString(path.value), () =>
+      new ConfigurationError({ setting: path.value, reason: "cannot be read; run `unrate login` again" }))
+    const decoded = yield* Effect.mapError(Schema.decodeUnknown(Credentials)(text), () =>
+      new ConfigurationError({ setting: path.value, reason: "is not an unrate credentials file; run `unrate login` again" }))
+    return Redacted.make(decoded.musicUserToken)
+  })
+
+/**
+ * The base URL: `APPLE_MUSIC_BASE_URL`, default `https://api.music.apple.com`.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const baseUrl: Effect.Effect<URL, ConfigurationError> = Effect.flatMap(
+  configured(Config.withDefault(Config.string("APPLE_MUSIC_BASE_URL"), defaultBaseUrl), "APPLE_MUSIC_BASE_URL"),
+  (value) => parseBaseUrl(value.trim() === "" ? defaultBaseUrl : value.trim())
+)
+
+/**
+ * All settings.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const load: Effect.Effect<Settings, ConfigurationError, FileSystem.FileSystem> = Effect.gen(function*() {
+  const url = yield* baseUrl
+  const developer = yield* developerToken
+  const user = yield* userToken
+  return { baseUrl: url, developerToken: developer, userToken: user }
+})

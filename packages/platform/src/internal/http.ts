@@ -1,0 +1,233 @@
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Rating } from "@unrate/core/Rating"
+import * as RatingShapes from "@unrate/core/Rating"
+import * as LibraryShapes from "@unrate/core/LibraryItem"
+import type { RatingKind } from "@unrate/core/RatingKind"
+import { librarySegment } from "@unrate/core/RatingKind"
+import type { RatingsBackend } from "@unrate/core/RatingRequest"
+import type { Operation, RatingsError } from "@unrate/core/RatingsError"
+import { fromStatus, parseRetryAfter, Transport, UnexpectedResponse } from "@unrate/core/RatingsError"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+
+/** @internal */
+export const redactedHeaderNames = ["music-user-token"]
+
+/** @internal */
+export interface HttpBackendOptions {
+  readonly client: HttpClient.HttpClient
+  readonly baseUrl: URL
+  readonly developerToken: Effect.Effect<Redacted.Redacted<string>>
+  readonly userToken: Redacted.Redacted<string>
+  readonly timeout: Duration.Duration
+}
+
+interface Context {
+  readonly operation: Operation
+  readonly kind: RatingKind
+  readonly id?: string | undefined
+}
+
+const decodeRatings = Schema.decodeUnknown(RatingShapes.RatingsResponse)
+const decodePage = Schema.decodeUnknown(LibraryShapes.LibraryPage)
+
+const transportReason = (error: HttpClientError.RequestError): Transport["reason"] => {
+  const codes: Array<string> = []
+  let cause: unknown = error.cause
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === "string") codes.push(code)
+    cause = (cause as { cause?: unknown }).cause
+  }
+  if (codes.includes("ECONNREFUSED")) return "ConnectionRefused"
+  if (codes.some((code) => /ECONNRESET|UND_ERR_SOCKET|EPIPE|UND_ERR_CLOSED/.test(code))) return "ConnectionReset"
+  if (codes.some((code) => /TIMEOUT/.test(code))) return "Timeout"
+  return "Other"
+}
+
+const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown }
+    if (typeof code === "string") parts.push(code)
+    else if (typeof message === "string" && message !== "") parts.push(message)
+    current = (current as { cause?: unknown }).cause
+  }
+  return parts.length === 0 ? "no further detail" : [...new Set(parts)].join(": ")
+}
+
+/** @internal */
+export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
+  const root = options.baseUrl.href.replace(/\/+$/, "")
+  const client = options.client
+
+  const unexpected = (context: Context, status: number, description: string) =>
+    new UnexpectedResponse({ ...context, status, errors: [], description })
+
+  const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context) =>
+    Effect.mapError(response.text, (error) =>
+      new Transport({
+        ...context,
+        reason: "ConnectionReset",
+        description: `the answer's body could not be read (${describeCause(error.cause)})`
+      }))
+
+  const parseJson = (text: string, status: number, context: Context): Effect.Effect<unknown, UnexpectedResponse> =>
+    Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: () => unexpected(context, status, "the body is not JSON")
+    })
+
+  const execute = (
+    request: HttpClientRequest.HttpClientRequest,
+    context: Context
+  ): Effect.Effect<{ readonly status: number; readonly body: string }, RatingsError> =>
+    Effect.gen(function*() {
+      const developerToken = yield* options.developerToken
+      const authorized = request.pipe(
+        HttpClientRequest.bearerToken(developerToken),
+        HttpClientRequest.setHeader("Music-User-Token", Redacted.value(options.userToken)),
+        HttpClientRequest.acceptJson
+      )
+      const response = yield* client.execute(authorized).pipe(
+        Effect.mapError((error): RatingsError =>
+          error._tag === "RequestError"
+            ? new Transport({ ...context, reason: transportReason(error), description: describeCause(error.cause) })
+            : new Transport({ ...context, reason: "Other", description: describeCause(error.cause) })
+        )
+      )
+      const body = yield* readBody(response, context)
+      if (response.status >= 200 && response.status < 300) return { status: response.status, body }
+      const parsed = body === "" ? undefined : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
+      const now = yield* Clock.currentTimeMillis
+      const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers["retry-after"], now))
+      return yield* Effect.fail(
+        fromStatus(response.status, { ...context, body: parsed, retryAfterMillis: retryAfter })
+      )
+    }).pipe(
+      Effect.timeoutFail({
+        duration: options.timeout,
+        onTimeout: () =>
+          new Transport({
+            ...context,
+            reason: "Timeout",
+            description: `no answer within ${Duration.format(options.timeout)}`
+          })
+      }),
+      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
+    )
+
+  const ratingUrl = (kind: RatingKind, id: string) => `${root}/v1/me/ratings/${kind}/${encodeURIComponent(id)}`
+
+  const withLanguage = (language: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
+    language === undefined ? request : HttpClientRequest.setUrlParam(request, "l", language)
+
+  const decodeRating = (body: string, status: number, context: Context & { readonly id: string }) =>
+    Effect.gen(function*() {
+      const json = yield* parseJson(body, status, context)
+      const decoded = yield* Effect.mapError(
+        decodeRatings(json),
+        () => unexpected(context, status, "the body is not a RatingsResponse")
+      )
+      const first = decoded.data[0]
+      if (first === undefined) return yield* unexpected(context, status, "the RatingsResponse holds no rating")
+      return new Rating({ kind: context.kind, id: context.id, value: first.attributes.value })
+    })
+
+  return {
+    deleteRating: (request) => {
+      const context = { operation: "delete", kind: request.kind, id: request.id } as const
+      return execute(HttpClientRequest.del(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)), context)
+        .pipe(Effect.asVoid)
+    },
+    getRating: (request) => {
+      const context = { operation: "get", kind: request.kind, id: request.id } as const
+      return execute(HttpClientRequest.get(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)), context)
+        .pipe(Effect.flatMap(({ body, status }) => decodeRating(body, status, context)))
+    },
+    getRatings: (request) => {
+      const context = { operation: "getMany", kind: request.kind } as const
+      return execute(
+        HttpClientRequest.get(`${root}/v1/me/ratings/${request.kind}`).pipe(
+          HttpClientRequest.setUrlParam("ids", request.ids.join(",")),
+          withLanguage(request.language)
+        ),
+        context
+      ).pipe(
+        Effect.flatMap(({ body, status }) =>
+          Effect.flatMap(parseJson(body, status, context), (json) =>
+            Effect.mapError(
+              decodeRatings(json),
+              () => unexpected(context, status, "the body is not a RatingsResponse")
+            ))
+        ),
+        Effect.map((response) =>
+          response.data.map((resource) =>
+            new Rating({ kind: request.kind, id: resource.id, value: resource.attributes.value })
+          )
+        )
+      )
+    },
+    setRating: (request) => {
+      const context = { operation: "set", kind: request.kind, id: request.id } as const
+      return execute(
+        HttpClientRequest.put(ratingUrl(request.kind, request.id)).pipe(
+          withLanguage(request.language),
+          HttpClientRequest.bodyUnsafeJson({ type: "rating", attributes: { value: request.value } })
+        ),
+        context
+      ).pipe(
+        Effect.flatMap(({ body, status }) =>
+          body === ""
+            ? Effect.succeed(new Rating({ kind: request.kind, id: request.id, value: request.value }))
+            : decodeRating(body, status, context)
+        )
+      )
+    },
+    listLibraryPage: (request) => {
+      const context = { operation: "listLibrary", kind: request.kind } as const
+      const url = request.cursor === undefined
+        ? new URL(`${root}/v1/me/library/${librarySegment(request.kind)}`)
+        : resolveNext(root, request.cursor)
+      if (url === undefined) {
+        return Effect.fail(
+          unexpected(context, 200, `the next page ${JSON.stringify(request.cursor)} is not on ${options.baseUrl.origin}`)
+        )
+      }
+      if (!url.searchParams.has("limit")) url.searchParams.set("limit", String(LibraryShapes.maxPageSize))
+      if (request.language !== undefined && !url.searchParams.has("l")) url.searchParams.set("l", request.language)
+      return execute(HttpClientRequest.get(url), context).pipe(
+        Effect.flatMap(({ body, status }) =>
+          Effect.flatMap(parseJson(body, status, context), (json) =>
+            Effect.mapError(decodePage(json), () => unexpected(context, status, "the body is not a library page")))
+        ),
+        Effect.map((page) => page.next === undefined ? { items: page.data } : { items: page.data, next: page.next })
+      )
+    }
+  }
+}
+
+/**
+ * Resolves a `next` path against the root; a URL on another origin is refused
+ * (the tokens must never go anywhere else).
+ *
+ * @internal
+ */
+export const resolveNext = (root: string, next: string): URL | undefined => {
+  const base = new URL(root)
+  try {
+    const url = next.startsWith("/") ? new URL(`${root}${next}`) : new URL(next, `${root}/`)
+    return url.origin === base.origin ? url : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -183,8 +183,11 @@ export const makeStore = (options: StoreOptions = {}): Effect.Effect<Store> =>
     const answer = <A>(request: RatingRequest, run: () => Effect.Effect<A, RatingsError>) =>
       Effect.gen(function*() {
         if (keepLog) log.push(request)
-        const failure = yield* Ref.modify(script, (s): [Failure | undefined, Script] =>
-          s.next.length > 0 ? [s.next[0], { ...s, next: s.next.slice(1) }] : [s.always, s])
+        const failure = yield* Ref.modify(
+          script,
+          (s): [Failure | undefined, Script] =>
+            s.next.length > 0 ? [s.next[0], { ...s, next: s.next.slice(1) }] : [s.always, s]
+        )
         if (failure !== undefined) return yield* Effect.fail(toError(failure, request))
         return yield* Effect.suspend(run)
       })

@@ -123,7 +123,8 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
 
     const succeeded = Ref.update(
       state,
-      (s) => Number.isFinite(s.rate) && s.rate < ceiling ? { ...s, rate: Math.min(ceiling, s.rate * (1 + increase)) } : s
+      (s) =>
+        Number.isFinite(s.rate) && s.rate < ceiling ? { ...s, rate: Math.min(ceiling, s.rate * (1 + increase)) } : s
     )
 
     return {

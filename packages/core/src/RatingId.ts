@@ -57,7 +57,9 @@ export const problem = (kind: RatingKind, id: string): string | undefined => {
   if (id === "." || id === "..") return "'.' and '..' are path segments, not ids"
   if (!safe.test(id)) {
     const bad = [...id].find((char) => !safe.test(char))!
-    const shown = bad.trim() === "" ? `whitespace (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})` : `'${bad}'`
+    const shown = bad.trim() === ""
+      ? `whitespace (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`
+      : `'${bad}'`
     return `it contains ${shown}; ids use only letters, digits, '.', '_' and '-'`
   }
   return contradiction(kind, id)

@@ -69,7 +69,10 @@ export class SetRating extends Schema.TaggedRequest<SetRating>("@unrate/core/Set
  * @since 0.1.0
  * @category models
  */
-export const LibraryPageResult = Schema.Struct({ items: Schema.Array(LibraryItem), next: Schema.optional(Schema.String) })
+export const LibraryPageResult = Schema.Struct({
+  items: Schema.Array(LibraryItem),
+  next: Schema.optional(Schema.String)
+})
 
 /**
  * @since 0.1.0

@@ -96,7 +96,11 @@ const appleErrors = {
 const describeErrors = (errors: ReadonlyArray<AppleError>): string => {
   const parts = errors.map((error) => {
     const head = [error.code, error.title].filter((part) => part !== undefined && part !== "").join(" ")
-    return error.detail === undefined || error.detail === "" ? head : head === "" ? error.detail : `${head}: ${error.detail}`
+    return error.detail === undefined || error.detail === ""
+      ? head
+      : head === ""
+      ? error.detail
+      : `${head}: ${error.detail}`
   }).filter((part) => part !== "")
   return parts.length === 0 ? "" : ` Apple said: ${parts.join("; ")}.`
 }
@@ -341,9 +345,9 @@ export class UnexpectedResponse
    * @since 0.1.0
    */
   override get message(): string {
-    return `Apple Music sent an answer unrate cannot read (status ${this.status})${
-      target(this)
-    }: ${this.description}.${describeErrors(this.errors)}`
+    return `Apple Music sent an answer unrate cannot read (status ${this.status})${target(this)}: ${this.description}.${
+      describeErrors(this.errors)
+    }`
   }
 }
 

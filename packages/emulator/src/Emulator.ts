@@ -112,7 +112,7 @@ export interface Options {
   readonly faults?: Faults | undefined
   /** Serve `/__admin/…` (state, log, reset, faults, seed). Off by default. */
   readonly admin?: boolean | undefined
-  /** Keep the request log. Default true. */
+  /** Keep the request log (and the store's log of requests). Default true. */
   readonly log?: boolean | undefined
 }
 
@@ -127,6 +127,8 @@ export interface LogEntry {
   readonly method: string
   readonly path: string
   readonly status: number
+  /** When the answer was decided, in epoch milliseconds. */
+  readonly at: number
 }
 
 /**
@@ -167,7 +169,10 @@ export class EmulatorTag extends Context.Tag("@unrate/emulator/Emulator")<Emulat
 export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const seed = options.seed ?? 1
-    const store = yield* InMemoryRatings.makeStore({ deleteMissing: options.deleteMissing ?? 404, log: false })
+    const store = yield* InMemoryRatings.makeStore({
+      deleteMissing: options.deleteMissing ?? 404,
+      log: options.log ?? true
+    })
     for (const [index, library] of (options.library ?? []).entries()) {
       yield* store.seedLibrary({ ...library, seed: seed + index })
     }

@@ -77,10 +77,13 @@ export const make = (
   options: Options
 ): Effect.Effect<AppleMusicRatings.Service, AppleMusicConfig.ConfigurationError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const baseUrl = yield* Either.match(AppleMusicConfig.parseBaseUrl(options.baseUrl ?? AppleMusicConfig.defaultBaseUrl), {
-      onLeft: Effect.fail,
-      onRight: Effect.succeed
-    })
+    const baseUrl = yield* Either.match(
+      AppleMusicConfig.parseBaseUrl(options.baseUrl ?? AppleMusicConfig.defaultBaseUrl),
+      {
+        onLeft: Effect.fail,
+        onRight: Effect.succeed
+      }
+    )
     const developerToken = Redacted.isRedacted(options.developerToken)
       ? DeveloperToken.fromToken(options.developerToken)
       : yield* Effect.mapError(DeveloperToken.fromSigningMaterial(options.developerToken), toConfigurationError)

@@ -212,10 +212,18 @@ export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationEr
     const fs = yield* FileSystem.FileSystem
     const exists = yield* Effect.orElseSucceed(fs.exists(path.value), () => false)
     if (!exists) return yield* missing
-    const text = yield* Effect.mapError(fs.readFileString(path.value), () =>
-      new ConfigurationError({ setting: path.value, reason: "cannot be read; run `unrate login` again" }))
-    const decoded = yield* Effect.mapError(Schema.decodeUnknown(Credentials)(text), () =>
-      new ConfigurationError({ setting: path.value, reason: "is not an unrate credentials file; run `unrate login` again" }))
+    const text = yield* Effect.mapError(
+      fs.readFileString(path.value),
+      () => new ConfigurationError({ setting: path.value, reason: "cannot be read; run `unrate login` again" })
+    )
+    const decoded = yield* Effect.mapError(
+      Schema.decodeUnknown(Credentials)(text),
+      () =>
+        new ConfigurationError({
+          setting: path.value,
+          reason: "is not an unrate credentials file; run `unrate login` again"
+        })
+    )
     return Redacted.make(decoded.musicUserToken)
   })
 

@@ -229,7 +229,9 @@ export const fromSigningMaterial = (
     const signer = yield* makeSigner(material)
     const ttl = yield* checkTtl(options.ttlSeconds ?? defaultTtlSeconds)
     const refreshBefore = Math.max(60, Math.floor(ttl / 10))
-    const cached = yield* Ref.make<{ readonly token: Redacted.Redacted<string>; readonly expiresAt: number } | undefined>(
+    const cached = yield* Ref.make<
+      { readonly token: Redacted.Redacted<string>; readonly expiresAt: number } | undefined
+    >(
       undefined
     )
     const semaphore = yield* Effect.makeSemaphore(1)

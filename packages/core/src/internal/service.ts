@@ -153,7 +153,10 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
                 if (Exit.isFailure(exit)) return Request.failCause(request, exit.cause)
                 const found = exit.value.find((rating) => rating.id === request.id)
                 return found === undefined
-                  ? Request.fail(request, new NotFound({ operation: "get", kind: request.kind, id: request.id, status: 404 }))
+                  ? Request.fail(
+                    request,
+                    new NotFound({ operation: "get", kind: request.kind, id: request.id, status: 404 })
+                  )
                   : Request.succeed(request, found)
               }, { discard: true })
             )
@@ -163,14 +166,19 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
     })
 
     const deleteRating = (kind: RatingKind, id: string, options?: RequestOptions) =>
-      traced("unrate.deleteRating", { "unrate.operation": "delete", "unrate.kind": kind, "unrate.rating_id": id }, 204, (
-        attempts
-      ) =>
-        Effect.gen(function*() {
-          const language = yield* validate("delete", kind, options)
-          yield* checkId(kind, id, "delete")
-          yield* send(attempts, backend.deleteRating(new DeleteRating({ kind, id, ...dropUndefined({ language }) })))
-        }))
+      traced(
+        "unrate.deleteRating",
+        { "unrate.operation": "delete", "unrate.kind": kind, "unrate.rating_id": id },
+        204,
+        (
+          attempts
+        ) =>
+          Effect.gen(function*() {
+            const language = yield* validate("delete", kind, options)
+            yield* checkId(kind, id, "delete")
+            yield* send(attempts, backend.deleteRating(new DeleteRating({ kind, id, ...dropUndefined({ language }) })))
+          })
+      )
 
     const getRating = (kind: RatingKind, id: string, options?: RequestOptions) =>
       traced("unrate.getRating", { "unrate.operation": "get", "unrate.kind": kind, "unrate.rating_id": id }, 200, (
@@ -185,21 +193,26 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
 
     const getRatings = (kind: RatingKind, ids: Iterable<string>, options?: RequestOptions) => {
       const unique = Arr.dedupe(ids)
-      return traced("unrate.getRatings", {
-        "unrate.operation": "getMany",
-        "unrate.kind": kind,
-        "unrate.ids_count": unique.length
-      }, 200, (attempts) =>
-        Effect.gen(function*() {
-          const language = yield* validate("getMany", kind, options)
-          yield* Effect.forEach(unique, (id) => checkId(kind, id, "getMany"), { discard: true })
-          const pages = yield* Effect.forEach(
-            Arr.chunksOf(unique, batchSize),
-            (chunk) =>
-              send(attempts, backend.getRatings(new GetRatings({ kind, ids: chunk, ...dropUndefined({ language }) })))
-          )
-          return pages.flat() as ReadonlyArray<Rating>
-        }))
+      return traced(
+        "unrate.getRatings",
+        {
+          "unrate.operation": "getMany",
+          "unrate.kind": kind,
+          "unrate.ids_count": unique.length
+        },
+        200,
+        (attempts) =>
+          Effect.gen(function*() {
+            const language = yield* validate("getMany", kind, options)
+            yield* Effect.forEach(unique, (id) => checkId(kind, id, "getMany"), { discard: true })
+            const pages = yield* Effect.forEach(
+              Arr.chunksOf(unique, batchSize),
+              (chunk) =>
+                send(attempts, backend.getRatings(new GetRatings({ kind, ids: chunk, ...dropUndefined({ language }) })))
+            )
+            return pages.flat() as ReadonlyArray<Rating>
+          })
+      )
     }
 
     const setRating = (kind: RatingKind, id: string, value: RatingValue, options?: RequestOptions) =>
@@ -219,7 +232,10 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
               reason: "use 1 (like) or -1 (dislike)"
             })
           }
-          return yield* send(attempts, backend.setRating(new SetRating({ kind, id, value, ...dropUndefined({ language }) })))
+          return yield* send(
+            attempts,
+            backend.setRating(new SetRating({ kind, id, value, ...dropUndefined({ language }) }))
+          )
         }))
 
     const listLibrary = (kind: LibraryRatingKind, options?: RequestOptions): Stream.Stream<LibraryItem, RatingsError> =>

@@ -224,7 +224,9 @@ const admin = (state: State, request: HttpServerRequest.HttpServerRequest, path:
         const options = (yield* Effect.orElseSucceed(request.json, () => undefined)) as
           | InMemoryRatings.SeedOptions
           | undefined
-        if (options === undefined || !(options.kind in libraryKindsSet)) return HttpServerResponse.empty({ status: 400 })
+        if (options === undefined || !(options.kind in libraryKindsSet)) {
+          return HttpServerResponse.empty({ status: 400 })
+        }
         const seeded = yield* state.store.seedLibrary({ seed: state.seed, ...options })
         return HttpServerResponse.unsafeJson(seeded)
       }
@@ -320,7 +322,8 @@ export const handler = (state: State) =>
     const url = new URL(request.url, "http://127.0.0.1")
     const response = yield* route(state, request, url)
     if (state.keepLog && !url.pathname.startsWith("/__admin/")) {
-      state.log.push({ method: request.method, path: url.pathname + url.search, status: response?.status ?? 0 })
+      const at = yield* Clock.currentTimeMillis
+      state.log.push({ method: request.method, path: url.pathname + url.search, status: response?.status ?? 0, at })
     }
     return response ?? HttpServerResponse.empty({ status: 500 })
   })

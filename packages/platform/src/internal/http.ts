@@ -1,11 +1,11 @@
 import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as LibraryShapes from "@unrate/core/LibraryItem"
 import { Rating } from "@unrate/core/Rating"
 import * as RatingShapes from "@unrate/core/Rating"
-import * as LibraryShapes from "@unrate/core/LibraryItem"
 import type { RatingKind } from "@unrate/core/RatingKind"
 import { librarySegment } from "@unrate/core/RatingKind"
 import type { RatingsBackend } from "@unrate/core/RatingRequest"
@@ -107,7 +107,9 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
       )
       const body = yield* readBody(response, context)
       if (response.status >= 200 && response.status < 300) return { status: response.status, body }
-      const parsed = body === "" ? undefined : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
+      const parsed = body === ""
+        ? undefined
+        : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
       const now = yield* Clock.currentTimeMillis
       const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers["retry-after"], now))
       return yield* Effect.fail(
@@ -146,12 +148,18 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
   return {
     deleteRating: (request) => {
       const context = { operation: "delete", kind: request.kind, id: request.id } as const
-      return execute(HttpClientRequest.del(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)), context)
+      return execute(
+        HttpClientRequest.del(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)),
+        context
+      )
         .pipe(Effect.asVoid)
     },
     getRating: (request) => {
       const context = { operation: "get", kind: request.kind, id: request.id } as const
-      return execute(HttpClientRequest.get(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)), context)
+      return execute(
+        HttpClientRequest.get(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)),
+        context
+      )
         .pipe(Effect.flatMap(({ body, status }) => decodeRating(body, status, context)))
     },
     getRatings: (request) => {
@@ -200,15 +208,22 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
         : resolveNext(root, request.cursor)
       if (url === undefined) {
         return Effect.fail(
-          unexpected(context, 200, `the next page ${JSON.stringify(request.cursor)} is not on ${options.baseUrl.origin}`)
+          unexpected(
+            context,
+            200,
+            `the next page ${JSON.stringify(request.cursor)} is not on ${options.baseUrl.origin}`
+          )
         )
       }
       if (!url.searchParams.has("limit")) url.searchParams.set("limit", String(LibraryShapes.maxPageSize))
       if (request.language !== undefined && !url.searchParams.has("l")) url.searchParams.set("l", request.language)
       return execute(HttpClientRequest.get(url), context).pipe(
         Effect.flatMap(({ body, status }) =>
-          Effect.flatMap(parseJson(body, status, context), (json) =>
-            Effect.mapError(decodePage(json), () => unexpected(context, status, "the body is not a library page")))
+          Effect.flatMap(
+            parseJson(body, status, context),
+            (json) =>
+              Effect.mapError(decodePage(json), () => unexpected(context, status, "the body is not a library page"))
+          )
         ),
         Effect.map((page) => page.next === undefined ? { items: page.data } : { items: page.data, next: page.next })
       )

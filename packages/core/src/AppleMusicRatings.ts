@@ -67,6 +67,8 @@ export interface Service {
   ) => Effect.Effect<Rating, RatingsError>
   /** Every item of a library kind, paged 100 at a time, following `next` until it is gone. */
   readonly listLibrary: (kind: LibraryRatingKind, options?: RequestOptions) => Stream.Stream<LibraryItem, RatingsError>
+  /** The limiter every request of this client waits for (unless `RateLimiter.withLimiter` replaces it). */
+  readonly rateLimiter: RateLimiter
 }
 
 /**

@@ -52,3 +52,13 @@ export * as RatingValue from "./RatingValue.js"
  * @since 0.1.0
  */
 export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Batch from "./Batch.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Journal from "./Journal.js"

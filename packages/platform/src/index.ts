@@ -17,3 +17,8 @@ export * as DeveloperToken from "./DeveloperToken.js"
  * @since 0.1.0
  */
 export * as NodeAppleMusic from "./NodeAppleMusic.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as JournalFile from "./JournalFile.js"

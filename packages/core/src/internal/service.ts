@@ -285,5 +285,5 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
         )
       }))
 
-    return { deleteRating, getRating, getRatings, setRating, listLibrary }
+    return { deleteRating, getRating, getRatings, setRating, listLibrary, rateLimiter: ownLimiter }
   })

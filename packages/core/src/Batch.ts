@@ -1,0 +1,259 @@
+/**
+ * Batch clean-up: delete a stream of ratings with bounded concurrency, one
+ * shared rate limiter, retries, a cap, a dry run, progress, and a journal that
+ * resumes and undoes. Sweep finds the ratings of a library kind first.
+ *
+ * Every target ends in exactly one outcome: `Deleted`, `Absent` (there was no
+ * rating: not a failure), `Failed`, `Invalid` (never sent), `Skipped` (done
+ * according to the journal, or a duplicate) or `Planned` (dry run). An
+ * Unauthorized or Forbidden stops the batch: no new request is started, the
+ * ones in flight settle and are recorded.
+ *
+ * @example
+ * ```ts
+ * import { AppleMusicRatings, Batch } from "@unrate/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * const targets = Stream.fromIterable(["i.a", "i.b"]).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id })))
+ *
+ * const program: Effect.Effect<Batch.Summary, unknown, AppleMusicRatings.AppleMusicRatings> = Batch.run(targets, {
+ *   concurrency: 8,
+ *   maxDeletions: 1000,
+ *   onProgress: (progress) => Effect.log(`${progress.deleted} deleted`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
+import type { AppleMusicRatings } from "./AppleMusicRatings.js"
+import * as internal from "./internal/batch.js"
+import type { Journal, JournalError } from "./Journal.js"
+import type { LibraryRatingKind, RatingKind } from "./RatingKind.js"
+import type { InvalidId, RatingsError } from "./RatingsError.js"
+import type { RatingFilter, RatingValue } from "./RatingValue.js"
+
+/**
+ * A rating to delete. `value`, when known, is the rating it has (a sweep knows
+ * it); otherwise a batch with a journal looks it up first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Target {
+  readonly kind: RatingKind
+  readonly id: string
+  readonly value?: RatingValue | undefined
+}
+
+/**
+ * What happened to one target.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Outcome =
+  | { readonly _tag: "Deleted"; readonly target: Target; readonly value: RatingValue | undefined }
+  | { readonly _tag: "Absent"; readonly target: Target }
+  | { readonly _tag: "Failed"; readonly target: Target; readonly error: RatingsError }
+  | { readonly _tag: "Invalid"; readonly target: Target; readonly error: InvalidId }
+  | { readonly _tag: "Skipped"; readonly target: Target; readonly reason: "journal" | "duplicate" }
+  | { readonly _tag: "Planned"; readonly target: Target }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OutcomeTag = Outcome["_tag"]
+
+/**
+ * Why a batch stopped before its input ended: a refused token, a stop
+ * request (Ctrl-C), a journal that could not be written, or a source that
+ * failed (the library listing of a sweep).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StopReason = "Unauthorized" | "Forbidden" | "Interrupted" | "JournalError" | RatingsError["_tag"]
+
+/**
+ * A snapshot of a running batch, for progress bars and logs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  /** Targets read so far. */
+  readonly requested: number
+  readonly deleted: number
+  readonly absent: number
+  readonly failed: number
+  readonly invalid: number
+  readonly skipped: number
+  readonly planned: number
+  /** HTTP requests sent, retries included. */
+  readonly requests: number
+  /** Requests that were retries. */
+  readonly retries: number
+  readonly elapsedMillis: number
+  /** Requests per second since the start. */
+  readonly requestsPerSecond: number
+  /** Targets settled per second since the start. */
+  readonly settledPerSecond: number
+  /** The number of targets, when the caller said. */
+  readonly total: number | undefined
+  /** Seconds to go at the current pace, when the total is known. */
+  readonly etaSeconds: number | undefined
+  /** Library items read (sweep only). */
+  readonly scanned: number
+  /** Items whose rating matched (sweep only). */
+  readonly matched: number
+  /** True for the last snapshot. */
+  readonly done: boolean
+}
+
+/**
+ * One failed target in a summary.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Failure {
+  readonly kind: RatingKind
+  readonly id: string
+  readonly error: string
+  readonly message: string
+}
+
+/**
+ * The result of a batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Summary extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond"> {
+  readonly dryRun: boolean
+  /** Null when the input was read to its end (or the cap was reached). */
+  readonly stoppedBy: StopReason | null
+  /** The message of the error that stopped the batch. */
+  readonly stopMessage: string | null
+  /** Whether the cap on deletions was reached. */
+  readonly capReached: boolean
+  readonly failures: ReadonlyArray<Failure>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Requests in flight at once. Default 8. */
+  readonly concurrency?: number | undefined
+  /** Requests per second for this batch, shared by every fiber. Default: the client's own limiter. */
+  readonly rate?: number | undefined
+  /** Send no DELETE: every target that would be deleted is `Planned`. */
+  readonly dryRun?: boolean | undefined
+  /** Delete (or plan) at most this many ratings, then stop. */
+  readonly maxDeletions?: number | undefined
+  /** Record every outcome; skip what it says is done; look up values before deleting. */
+  readonly journal?: Journal | undefined
+  /** Apple's `l` parameter for every request. */
+  readonly language?: string | undefined
+  /** How many targets there are, for the ETA. */
+  readonly total?: number | undefined
+  /** Called with every outcome as it lands. */
+  readonly onOutcome?: ((outcome: Outcome) => Effect.Effect<void>) | undefined
+  /** Called with a snapshot every `progressInterval`, and once at the end. */
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /** Default 1 second. */
+  readonly progressInterval?: Duration.DurationInput | undefined
+  /** When this completes, no new target is started; the batch ends with `stoppedBy: "Interrupted"`. */
+  readonly stop?: Effect.Effect<void> | undefined
+}
+
+/**
+ * Runs a batch to its end (or its stop) and answers the summary. Fails only
+ * when the journal cannot be read at the start, or the input stream fails.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run: <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options?: Options
+) => Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings> = internal.run
+
+/**
+ * The outcomes of a batch as a stream, in the order they land.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const outcomes: <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options?: Options
+) => Stream.Stream<Outcome, E | JournalError, R | AppleMusicRatings> = internal.outcomes
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SweepOptions extends Options {
+  /** Which ratings to delete. Default `dislike`. */
+  readonly value?: RatingFilter | undefined
+}
+
+/**
+ * Pages a library kind (100 at a time), looks up ratings in batches of 100,
+ * keeps those matching `value`, and deletes them through the engine. The
+ * summary's `scanned` counts library items, `matched` the ratings kept; a
+ * listing that fails stops the sweep with the error's tag.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const sweep: (
+  kind: LibraryRatingKind,
+  options?: SweepOptions
+) => Effect.Effect<Summary, JournalError, AppleMusicRatings> = internal.sweep
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestoreSummary {
+  readonly restored: number
+  readonly failed: number
+  /** Already restored, per the journal. */
+  readonly skipped: number
+  readonly stoppedBy: StopReason | null
+  readonly stopMessage: string | null
+  readonly failures: ReadonlyArray<Failure>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestoreOptions {
+  readonly concurrency?: number | undefined
+  readonly rate?: number | undefined
+  readonly language?: string | undefined
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  readonly progressInterval?: Duration.DurationInput | undefined
+  readonly stop?: Effect.Effect<void> | undefined
+}
+
+/**
+ * Puts back every rating the journal says was deleted, with the value it had,
+ * and records each as `restored`; a second restore finds nothing left to do.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const restore: (
+  journal: Journal,
+  options?: RestoreOptions
+) => Effect.Effect<RestoreSummary, JournalError, AppleMusicRatings> = internal.restore

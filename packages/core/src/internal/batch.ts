@@ -1,0 +1,553 @@
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as Take from "effect/Take"
+import { AppleMusicRatings } from "../AppleMusicRatings.js"
+import type {
+  Failure,
+  Options,
+  Outcome,
+  Progress,
+  RestoreOptions,
+  RestoreSummary,
+  StopReason,
+  Summary,
+  SweepOptions,
+  Target
+} from "../Batch.js"
+import type { Entry, Journal } from "../Journal.js"
+import type { JournalError } from "../Journal.js"
+import { done as journalDone, key } from "../Journal.js"
+import type { RateLimiter } from "../RateLimiter.js"
+import { make as makeLimiter, withLimiter } from "../RateLimiter.js"
+import * as RatingId from "../RatingId.js"
+import type { LibraryRatingKind } from "../RatingKind.js"
+import { isRatingKind } from "../RatingKind.js"
+import type { RatingsError } from "../RatingsError.js"
+import { InvalidId, isAuthError } from "../RatingsError.js"
+import type { RatingValue } from "../RatingValue.js"
+import { matches } from "../RatingValue.js"
+
+const defaultConcurrency = 8
+
+interface Counters {
+  requested: number
+  deleted: number
+  absent: number
+  failed: number
+  invalid: number
+  skipped: number
+  planned: number
+  requests: number
+  operations: number
+  scanned: number
+  matched: number
+}
+
+const makeCounters = (): Counters => ({
+  requested: 0,
+  deleted: 0,
+  absent: 0,
+  failed: 0,
+  invalid: 0,
+  skipped: 0,
+  planned: 0,
+  requests: 0,
+  operations: 0,
+  scanned: 0,
+  matched: 0
+})
+
+interface Control {
+  stopped: boolean
+  stoppedBy: StopReason | null
+  stopMessage: string | null
+  capReached: boolean
+}
+
+type Item =
+  | { readonly _tag: "Settled"; readonly outcome: Outcome }
+  | { readonly _tag: "Pending"; readonly target: Target }
+
+const settled = (outcome: Outcome): Item => ({ _tag: "Settled", outcome })
+
+const observe = (limiter: RateLimiter, counters: Counters): RateLimiter => ({
+  ...limiter,
+  take: Effect.zipRight(limiter.take, Effect.sync(() => void counters.requests++))
+})
+
+const entryOf = (outcome: Outcome, at: string): Entry | undefined => {
+  const base = { kind: outcome.target.kind, id: outcome.target.id, at }
+  switch (outcome._tag) {
+    case "Deleted":
+      return outcome.value === undefined ? { outcome: "deleted", ...base } : { outcome: "deleted", ...base, value: outcome.value }
+    case "Absent":
+      return { outcome: "absent", ...base }
+    case "Failed":
+    case "Invalid":
+      return {
+        outcome: outcome._tag === "Failed" ? "failed" : "invalid",
+        ...base,
+        error: outcome.error._tag,
+        message: outcome.error.message
+      }
+    case "Planned":
+      return { outcome: "planned", ...base }
+    case "Skipped":
+      return undefined
+  }
+}
+
+const snapshot = (counters: Counters, started: number, now: number, total: number | undefined, done: boolean): Progress => {
+  const elapsedMillis = Math.max(0, now - started)
+  const seconds = elapsedMillis / 1000
+  const settledCount = counters.deleted + counters.absent + counters.failed + counters.invalid + counters.skipped +
+    counters.planned
+  const settledPerSecond = seconds > 0 ? settledCount / seconds : 0
+  return {
+    requested: counters.requested,
+    deleted: counters.deleted,
+    absent: counters.absent,
+    failed: counters.failed,
+    invalid: counters.invalid,
+    skipped: counters.skipped,
+    planned: counters.planned,
+    requests: counters.requests,
+    retries: Math.max(0, counters.requests - counters.operations),
+    elapsedMillis,
+    requestsPerSecond: seconds > 0 ? counters.requests / seconds : 0,
+    settledPerSecond,
+    total,
+    etaSeconds: total !== undefined && settledPerSecond > 0 ? Math.max(0, total - settledCount) / settledPerSecond : undefined,
+    scanned: counters.scanned,
+    matched: counters.matched,
+    done
+  }
+}
+
+interface ProgressOptions {
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  readonly progressInterval?: Duration.DurationInput | undefined
+  readonly total?: number | undefined
+}
+
+const withProgress = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  counters: Counters,
+  options: ProgressOptions
+): Effect.Effect<A, E, R> => {
+  const onProgress = options.onProgress
+  if (onProgress === undefined) return effect
+  return Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const report = (done: boolean) =>
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => onProgress(snapshot(counters, started, now, options.total, done))
+      )
+    const ticker = yield* Effect.fork(
+      Effect.repeat(report(false), Schedule.spaced(Duration.decode(options.progressInterval ?? "1 second")))
+    )
+    const result = yield* Effect.ensuring(effect, Fiber.interrupt(ticker))
+    yield* report(true)
+    return result
+  })
+}
+
+/** @internal */
+export const execute = <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options: Options,
+  counters: Counters,
+  control: Control
+): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings> =>
+  Effect.gen(function*() {
+    const service = yield* AppleMusicRatings
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency))
+    const dryRun = options.dryRun ?? false
+    const journal = options.journal
+    const seen = journal === undefined ? new Set<string>() : yield* journalDone(journal)
+    const limiter = observe(
+      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
+      counters
+    )
+    const failures: Array<Failure> = []
+    const language = options.language === undefined ? {} : { language: options.language }
+    const maxDeletions = options.maxDeletions === undefined ? undefined : Math.max(0, Math.floor(options.maxDeletions))
+    const permits = maxDeletions === undefined ? undefined : yield* Effect.makeSemaphore(maxDeletions)
+    const capReached = yield* Deferred.make<void>()
+
+    const stop = (reason: StopReason, message: string | null) =>
+      Effect.sync(() => {
+        if (!control.stopped) {
+          control.stopped = true
+          control.stoppedBy = reason
+          control.stopMessage = message
+        }
+      })
+
+    const reachCap = Effect.zipRight(
+      Effect.sync(() => {
+        control.stopped = true
+        control.capReached = true
+      }),
+      Deferred.succeed(capReached, undefined)
+    )
+    if (maxDeletions === 0) yield* reachCap
+
+    const record = (outcome: Outcome) =>
+      Effect.gen(function*() {
+        switch (outcome._tag) {
+          case "Deleted":
+            counters.deleted++
+            break
+          case "Absent":
+            counters.absent++
+            break
+          case "Failed":
+            counters.failed++
+            failures.push({
+              kind: outcome.target.kind,
+              id: outcome.target.id,
+              error: outcome.error._tag,
+              message: outcome.error.message
+            })
+            break
+          case "Invalid":
+            counters.invalid++
+            failures.push({
+              kind: outcome.target.kind,
+              id: outcome.target.id,
+              error: outcome.error._tag,
+              message: outcome.error.message
+            })
+            break
+          case "Skipped":
+            counters.skipped++
+            break
+          case "Planned":
+            counters.planned++
+            break
+        }
+        if (journal !== undefined) {
+          const now = yield* Clock.currentTimeMillis
+          const entry = entryOf(outcome, new Date(now).toISOString())
+          if (entry !== undefined) {
+            yield* Effect.catchAll(journal.append(entry), (error) => stop("JournalError", error.message))
+          }
+        }
+        if (options.onOutcome !== undefined) yield* options.onOutcome(outcome)
+      })
+
+    const classify = (target: Target): Item => {
+      counters.requested++
+      const kindOk = isRatingKind(target.kind)
+      const checked = kindOk
+        ? RatingId.validate(target.kind, target.id)
+        : Either.left(new InvalidId({ id: String(target.id), reason: `'${String(target.kind)}' is not a rating kind` }))
+      if (Either.isLeft(checked)) return settled({ _tag: "Invalid", target, error: checked.left })
+      const k = key(target.kind, target.id)
+      if (seen.has(k)) return settled({ _tag: "Skipped", target, reason: journal !== undefined ? "journal" : "duplicate" })
+      seen.add(k)
+      return { _tag: "Pending", target }
+    }
+
+    const lookup = (chunk: Chunk.Chunk<Item>): Effect.Effect<ReadonlyArray<Item>> =>
+      Effect.gen(function*() {
+        const items = Chunk.toReadonlyArray(chunk)
+        const unknown = items.flatMap((item) =>
+          item._tag === "Pending" && item.target.value === undefined ? [item.target] : []
+        )
+        if (unknown.length === 0 || control.stopped) return items
+        const byKind = new Map<Target["kind"], Array<Target>>()
+        for (const target of unknown) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target])
+        const found = new Map<string, RatingValue>()
+        const failed = new Map<string, RatingsError>()
+        for (const [kind, group] of byKind) {
+          counters.operations++
+          const result = yield* Effect.either(service.getRatings(kind, group.map((target) => target.id), language))
+          if (Either.isLeft(result)) {
+            const error = result.left
+            if (isAuthError(error)) yield* stop(error._tag, error.message)
+            for (const target of group) failed.set(key(kind, target.id), error)
+          } else {
+            for (const rating of result.right) found.set(key(kind, rating.id), rating.value)
+          }
+        }
+        const pending = control.stopped
+          ? items.filter((item) => item._tag === "Settled" || item.target.value !== undefined)
+          : items
+        return pending.map((item): Item => {
+          if (item._tag !== "Pending" || item.target.value !== undefined) return item
+          const k = key(item.target.kind, item.target.id)
+          const error = failed.get(k)
+          if (error !== undefined) return settled({ _tag: "Failed", target: item.target, error })
+          const value = found.get(k)
+          return value === undefined
+            ? settled({ _tag: "Absent", target: item.target })
+            : { _tag: "Pending", target: { ...item.target, value } }
+        })
+      })
+
+    const acquire: Effect.Effect<boolean> = permits === undefined
+      ? Effect.succeed(true)
+      : Effect.raceFirst(Effect.as(permits.take(1), true), Effect.as(Deferred.await(capReached), false))
+
+    const afterDeletion = Effect.suspend(() => {
+      const total = counters.deleted + counters.planned
+      return maxDeletions !== undefined && total >= maxDeletions ? reachCap : Effect.void
+    })
+
+    const release = permits === undefined ? Effect.void : permits.release(1)
+
+    const deleteOne = (target: Target): Effect.Effect<void> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          if (control.stopped || !(yield* restore(acquire))) return
+          if (control.stopped) return yield* release
+          if (dryRun) {
+            yield* record({ _tag: "Planned", target })
+            return yield* afterDeletion
+          }
+          counters.operations++
+          const result = yield* Effect.either(service.deleteRating(target.kind, target.id, language))
+          if (Either.isRight(result)) {
+            yield* record({ _tag: "Deleted", target, value: target.value })
+            return yield* afterDeletion
+          }
+          yield* release
+          const error = result.left
+          if (error._tag === "NotFound") return yield* record({ _tag: "Absent", target })
+          if (isAuthError(error)) yield* stop(error._tag, error.message)
+          yield* record({ _tag: "Failed", target, error })
+        })
+      )
+
+    const process = (item: Item): Effect.Effect<void> =>
+      item._tag === "Settled" ? record(item.outcome) : deleteOne(item.target)
+
+    const classified = targets.pipe(
+      Stream.takeWhile(() => !control.stopped),
+      Stream.map(classify)
+    )
+    const looked = journal === undefined || dryRun
+      ? classified
+      : classified.pipe(
+        Stream.grouped(100),
+        Stream.mapEffect(lookup),
+        Stream.flattenIterables
+      )
+
+    const stopper = options.stop === undefined
+      ? undefined
+      : yield* Effect.forkDaemon(Effect.zipRight(options.stop, stop("Interrupted", "stopped on request")))
+
+    yield* looked.pipe(
+      Stream.mapEffect(process, { concurrency, unordered: true }),
+      Stream.runDrain,
+      withLimiter(limiter),
+      Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon))
+    )
+
+    return {
+      requested: counters.requested,
+      deleted: counters.deleted,
+      absent: counters.absent,
+      failed: counters.failed,
+      invalid: counters.invalid,
+      skipped: counters.skipped,
+      planned: counters.planned,
+      requests: counters.requests,
+      retries: Math.max(0, counters.requests - counters.operations),
+      elapsedMillis: 0,
+      scanned: counters.scanned,
+      matched: counters.matched,
+      dryRun,
+      stoppedBy: control.stoppedBy,
+      stopMessage: control.stopMessage,
+      capReached: control.capReached,
+      failures
+    }
+  })
+
+const timed = <E, R>(effect: Effect.Effect<Summary, E, R>): Effect.Effect<Summary, E, R> =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const summary = yield* effect
+    const now = yield* Clock.currentTimeMillis
+    return { ...summary, elapsedMillis: now - started }
+  })
+
+const newControl = (): Control => ({ stopped: false, stoppedBy: null, stopMessage: null, capReached: false })
+
+/** @internal */
+export const run = <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options: Options = {}
+): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings> => {
+  const counters = makeCounters()
+  return timed(withProgress(execute(targets, options, counters, newControl()), counters, options))
+}
+
+/** @internal */
+export const outcomes = <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options: Options = {}
+): Stream.Stream<Outcome, E | JournalError, R | AppleMusicRatings> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const queue = yield* Queue.bounded<Take.Take<Outcome, E | JournalError>>(256)
+    yield* run(targets, {
+      ...options,
+      onOutcome: (outcome) =>
+        Effect.zipRight(options.onOutcome?.(outcome) ?? Effect.void, Queue.offer(queue, Take.of(outcome)))
+    }).pipe(
+      Effect.matchCauseEffect({
+        onFailure: (cause) => Queue.offer(queue, Take.failCause(cause)),
+        onSuccess: () => Queue.offer(queue, Take.end)
+      }),
+      Effect.forkScoped
+    )
+    return Stream.fromQueue(queue).pipe(Stream.flattenTake)
+  }))
+
+/** @internal */
+export const sweep = (
+  kind: LibraryRatingKind,
+  options: SweepOptions = {}
+): Effect.Effect<Summary, JournalError, AppleMusicRatings> =>
+  Effect.gen(function*() {
+    const service = yield* AppleMusicRatings
+    const filter = options.value ?? "dislike"
+    const counters = makeCounters()
+    const control = newControl()
+    const language = options.language === undefined ? {} : { language: options.language }
+    let sourceError: RatingsError | undefined
+    const targets = service.listLibrary(kind, language).pipe(
+      Stream.tap(() => Effect.sync(() => void counters.scanned++)),
+      Stream.grouped(100),
+      Stream.mapEffect((chunk) => {
+        counters.operations += 2
+        return service.getRatings(kind, Chunk.toReadonlyArray(chunk).map((item) => item.id), language)
+      }),
+      Stream.mapConcat((ratings) => ratings.filter((rating) => matches(filter, rating.value))),
+      Stream.tap(() => Effect.sync(() => void counters.matched++)),
+      Stream.map((rating): Target => ({ kind, id: rating.id, value: rating.value })),
+      Stream.catchAll((error) => {
+        sourceError = error
+        return Stream.empty
+      })
+    )
+    const summary = yield* timed(withProgress(execute(targets, options, counters, control), counters, options))
+    if (sourceError !== undefined && summary.stoppedBy === null) {
+      return { ...summary, stoppedBy: sourceError._tag, stopMessage: sourceError.message }
+    }
+    return summary
+  })
+
+/** @internal */
+export const restore = (
+  journal: Journal,
+  options: RestoreOptions = {}
+): Effect.Effect<RestoreSummary, JournalError, AppleMusicRatings> =>
+  Effect.gen(function*() {
+    const service = yield* AppleMusicRatings
+    const counters = makeCounters()
+    const control = newControl()
+    const failures: Array<Failure> = []
+    const last = yield* Stream.runFold(
+      journal.entries,
+      new Map<string, Entry>(),
+      (map, entry) => {
+        if (entry.outcome === "deleted" || entry.outcome === "restored") {
+          const k = key(entry.kind, entry.id)
+          map.delete(k)
+          map.set(k, entry)
+        }
+        return map
+      }
+    )
+    let restored = 0
+    let skipped = 0
+    const limiter = observe(
+      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
+      counters
+    )
+    const language = options.language === undefined ? {} : { language: options.language }
+    const put = (entry: Entry): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        counters.requested++
+        if (entry.outcome === "restored") {
+          skipped++
+          counters.skipped++
+          return
+        }
+        if (control.stopped) return
+        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+        if (entry.value === undefined) {
+          counters.failed++
+          failures.push({ kind: entry.kind, id: entry.id, error: "UnknownValue", message: "the journal does not say which value it had" })
+          return
+        }
+        counters.operations++
+        const result = yield* Effect.either(service.setRating(entry.kind, entry.id, entry.value, language))
+        if (Either.isRight(result)) {
+          restored++
+          counters.deleted++
+          yield* Effect.catchAll(
+            journal.append({ outcome: "restored", kind: entry.kind, id: entry.id, value: entry.value, at }),
+            (error) => Effect.sync(() => {
+              control.stopped = true
+              control.stoppedBy = "JournalError"
+              control.stopMessage = error.message
+            })
+          )
+          return
+        }
+        const error = result.left
+        counters.failed++
+        failures.push({ kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
+        if (isAuthError(error) && !control.stopped) {
+          control.stopped = true
+          control.stoppedBy = error._tag
+          control.stopMessage = error.message
+        }
+        yield* Effect.catchAll(
+          journal.append({ outcome: "restore-failed", kind: entry.kind, id: entry.id, value: entry.value, error: error._tag, message: error.message, at }),
+          () => Effect.void
+        )
+      }).pipe(Effect.uninterruptible)
+    const stopper = options.stop === undefined
+      ? undefined
+      : yield* Effect.forkDaemon(Effect.zipRight(options.stop, Effect.sync(() => {
+        if (!control.stopped) {
+          control.stopped = true
+          control.stoppedBy = "Interrupted"
+          control.stopMessage = "stopped on request"
+        }
+      })))
+    yield* withProgress(
+      Stream.fromIterable(last.values()).pipe(
+        Stream.takeWhile(() => !control.stopped),
+        Stream.mapEffect(put, { concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)), unordered: true }),
+        Stream.runDrain,
+        withLimiter(limiter)
+      ),
+      counters,
+      { ...options, total: last.size }
+    ).pipe(Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon)))
+    return {
+      restored,
+      failed: counters.failed,
+      skipped,
+      stoppedBy: control.stoppedBy,
+      stopMessage: control.stopMessage,
+      failures
+    }
+  })

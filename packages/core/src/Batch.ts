@@ -133,7 +133,9 @@ export interface Failure {
  * @since 0.1.0
  * @category models
  */
-export interface Summary extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond"> {
+export interface Summary
+  extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond">
+{
   readonly dryRun: boolean
   /** Null when the input was read to its end (or the cap was reached). */
   readonly stoppedBy: StopReason | null

@@ -75,6 +75,10 @@ export interface Control {
   readonly clearFailures: Effect.Effect<void>
   /** Every request that reached the store (one per attempt), oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RatingRequest>>
+  /** How many ratings of a kind (or of all kinds) are stored. */
+  readonly count: (kind?: RatingKind) => Effect.Effect<number>
+  /** How many items a library kind holds. */
+  readonly libraryCount: (kind: LibraryRatingKind) => Effect.Effect<number>
   /** Empties the store, the script of failures and the request log. */
   readonly reset: Effect.Effect<void>
 }
@@ -88,10 +92,6 @@ export interface Control {
  */
 export interface Store extends Control {
   readonly backend: RatingsBackend
-  /** How many ratings of a kind (or of all kinds) are stored. */
-  readonly count: (kind?: RatingKind) => Effect.Effect<number>
-  /** How many items a library kind holds. */
-  readonly libraryCount: (kind: LibraryRatingKind) => Effect.Effect<number>
 }
 
 /**

@@ -122,9 +122,10 @@ describe("Batch", () => {
       const summary = yield* Batch.run(songs(ids(50)), {
         concurrency: 1,
         stop: Deferred.await(stop),
-        onOutcome: (outcome) => outcome._tag === "Deleted" && outcome.target.id === "i.song9"
-          ? Deferred.succeed(stop, undefined)
-          : Effect.void
+        onOutcome: (outcome) =>
+          outcome._tag === "Deleted" && outcome.target.id === "i.song9"
+            ? Deferred.succeed(stop, undefined)
+            : Effect.void
       })
       assert.strictEqual(summary.stoppedBy, "Interrupted")
       assert.isAtLeast(summary.deleted, 10)

@@ -87,7 +87,9 @@ const entryOf = (outcome: Outcome, at: string): Entry | undefined => {
   const base = { kind: outcome.target.kind, id: outcome.target.id, at }
   switch (outcome._tag) {
     case "Deleted":
-      return outcome.value === undefined ? { outcome: "deleted", ...base } : { outcome: "deleted", ...base, value: outcome.value }
+      return outcome.value === undefined
+        ? { outcome: "deleted", ...base }
+        : { outcome: "deleted", ...base, value: outcome.value }
     case "Absent":
       return { outcome: "absent", ...base }
     case "Failed":
@@ -105,7 +107,13 @@ const entryOf = (outcome: Outcome, at: string): Entry | undefined => {
   }
 }
 
-const snapshot = (counters: Counters, started: number, now: number, total: number | undefined, done: boolean): Progress => {
+const snapshot = (
+  counters: Counters,
+  started: number,
+  now: number,
+  total: number | undefined,
+  done: boolean
+): Progress => {
   const elapsedMillis = Math.max(0, now - started)
   const seconds = elapsedMillis / 1000
   const settledCount = counters.deleted + counters.absent + counters.failed + counters.invalid + counters.skipped +
@@ -125,7 +133,9 @@ const snapshot = (counters: Counters, started: number, now: number, total: numbe
     requestsPerSecond: seconds > 0 ? counters.requests / seconds : 0,
     settledPerSecond,
     total,
-    etaSeconds: total !== undefined && settledPerSecond > 0 ? Math.max(0, total - settledCount) / settledPerSecond : undefined,
+    etaSeconds: total !== undefined && settledPerSecond > 0
+      ? Math.max(0, total - settledCount) / settledPerSecond
+      : undefined,
     scanned: counters.scanned,
     matched: counters.matched,
     done
@@ -254,7 +264,9 @@ export const execute = <E, R>(
         : Either.left(new InvalidId({ id: String(target.id), reason: `'${String(target.kind)}' is not a rating kind` }))
       if (Either.isLeft(checked)) return settled({ _tag: "Invalid", target, error: checked.left })
       const k = key(target.kind, target.id)
-      if (seen.has(k)) return settled({ _tag: "Skipped", target, reason: journal !== undefined ? "journal" : "duplicate" })
+      if (seen.has(k)) {
+        return settled({ _tag: "Skipped", target, reason: journal !== undefined ? "journal" : "duplicate" })
+      }
       seen.add(k)
       return { _tag: "Pending", target }
     }
@@ -265,7 +277,9 @@ export const execute = <E, R>(
         const unknown = items.flatMap((item) =>
           item._tag === "Pending" && item.target.value === undefined ? [item.target] : []
         )
-        if (unknown.length === 0 || control.stopped) return items
+        if (unknown.length === 0 || control.stopped) {
+          return items
+        }
         const byKind = new Map<Target["kind"], Array<Target>>()
         for (const target of unknown) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target])
         const found = new Map<string, RatingValue>()
@@ -492,7 +506,12 @@ export const restore = (
         const at = new Date(yield* Clock.currentTimeMillis).toISOString()
         if (entry.value === undefined) {
           counters.failed++
-          failures.push({ kind: entry.kind, id: entry.id, error: "UnknownValue", message: "the journal does not say which value it had" })
+          failures.push({
+            kind: entry.kind,
+            id: entry.id,
+            error: "UnknownValue",
+            message: "the journal does not say which value it had"
+          })
           return
         }
         counters.operations++
@@ -502,11 +521,12 @@ export const restore = (
           counters.deleted++
           yield* Effect.catchAll(
             journal.append({ outcome: "restored", kind: entry.kind, id: entry.id, value: entry.value, at }),
-            (error) => Effect.sync(() => {
-              control.stopped = true
-              control.stoppedBy = "JournalError"
-              control.stopMessage = error.message
-            })
+            (error) =>
+              Effect.sync(() => {
+                control.stopped = true
+                control.stoppedBy = "JournalError"
+                control.stopMessage = error.message
+              })
           )
           return
         }
@@ -519,29 +539,45 @@ export const restore = (
           control.stopMessage = error.message
         }
         yield* Effect.catchAll(
-          journal.append({ outcome: "restore-failed", kind: entry.kind, id: entry.id, value: entry.value, error: error._tag, message: error.message, at }),
+          journal.append({
+            outcome: "restore-failed",
+            kind: entry.kind,
+            id: entry.id,
+            value: entry.value,
+            error: error._tag,
+            message: error.message,
+            at
+          }),
           () => Effect.void
         )
       }).pipe(Effect.uninterruptible)
     const stopper = options.stop === undefined
       ? undefined
-      : yield* Effect.forkDaemon(Effect.zipRight(options.stop, Effect.sync(() => {
-        if (!control.stopped) {
-          control.stopped = true
-          control.stoppedBy = "Interrupted"
-          control.stopMessage = "stopped on request"
-        }
-      })))
+      : yield* Effect.forkDaemon(Effect.zipRight(
+        options.stop,
+        Effect.sync(() => {
+          if (!control.stopped) {
+            control.stopped = true
+            control.stoppedBy = "Interrupted"
+            control.stopMessage = "stopped on request"
+          }
+        })
+      ))
     yield* withProgress(
       Stream.fromIterable(last.values()).pipe(
         Stream.takeWhile(() => !control.stopped),
-        Stream.mapEffect(put, { concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)), unordered: true }),
+        Stream.mapEffect(put, {
+          concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
+          unordered: true
+        }),
         Stream.runDrain,
         withLimiter(limiter)
       ),
       counters,
       { ...options, total: last.size }
-    ).pipe(Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon)))
+    ).pipe(
+      Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon))
+    )
     return {
       restored,
       failed: counters.failed,

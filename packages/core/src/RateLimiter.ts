@@ -2,8 +2,10 @@
  * One requests-per-second limiter shared by every fiber of a client.
  *
  * Requests are spaced evenly at the current rate. A 429 seen by any fiber
- * lowers the rate for all of them and pauses new requests briefly; successes
- * then raise it again gradually, up to the configured ceiling.
+ * lowers the rate for all of them, to a little under what the server answered
+ * in the last second; a `Retry-After` also holds every new request back until
+ * it has passed. Successes then raise the rate again gradually, up to the
+ * configured ceiling.
  *
  * @since 0.1.0
  */
@@ -35,19 +37,18 @@ export interface RateLimiter {
  * @category models
  */
 export interface Options {
-  /** The ceiling, in requests per second. `Infinity` until a 429 is seen. */
+  /** The ceiling, in requests per second. `Infinity`: no limit until a 429 is seen. */
   readonly rate: number
   /** The floor a run of 429s cannot push the rate below. Default 1. */
   readonly minimum?: number | undefined
-  /** How much one 429 lowers the rate. Default 0.8 (to 80%). */
+  /** The share of the last second's answered requests a 429 sets the rate to. Default 0.9. */
   readonly decrease?: number | undefined
-  /** How much each success raises the rate, as a share of it. Default 0.002. */
+  /** How much each success raises a lowered rate, as a share of it. Default 0.0002. */
   readonly increase?: number | undefined
-  /** How long new requests pause after a 429 without Retry-After. Default 250 ms. */
-  readonly pause?: Duration.DurationInput | undefined
 }
 
 interface State {
+  readonly createdAt: number
   readonly rate: number
   readonly nextAt: number
   readonly lastDecreaseAt: number
@@ -79,11 +80,11 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
   Effect.gen(function*() {
     const ceiling = options.rate > 0 ? options.rate : Infinity
     const minimum = Math.min(options.minimum ?? 1, ceiling)
-    const decrease = options.decrease ?? 0.8
-    const increase = options.increase ?? 0.002
-    const pause = Duration.toMillis(options.pause ?? "250 millis")
+    const decrease = options.decrease ?? 0.9
+    const increase = options.increase ?? 0.0002
     const now = yield* Clock.currentTimeMillis
     const state = yield* Ref.make<State>({
+      createdAt: now,
       rate: ceiling,
       nextAt: now,
       lastDecreaseAt: -Infinity,
@@ -95,37 +96,46 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
     const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Ref.modify(state, (s): [number, State] => {
         const slot = Math.max(now, s.nextAt)
-        const rolled = now - s.windowStart >= 1000
-        return [slot - now, {
-          ...s,
-          nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0),
-          windowStart: rolled ? now : s.windowStart,
-          windowCount: rolled ? 1 : s.windowCount + 1,
-          previousWindowCount: rolled ? s.windowCount : s.previousWindowCount
-        }]
+        return [slot - now, { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
       })).pipe(Effect.flatMap((wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void))
+
+    // What the server answered in the last second: under a per-second limit, about the limit itself.
+    const lowered = (s: State, now: number): number => {
+      const age = now - s.createdAt
+      const answered = age < 1000
+        ? s.windowCount
+        : s.previousWindowCount * Math.max(0, 1 - (now - s.windowStart) / 1000) + s.windowCount
+      if (Number.isFinite(s.rate)) return Math.max(minimum, s.rate / 2, Math.min(s.rate, answered) * decrease)
+      if (age >= 1000) return Math.max(minimum, answered * decrease)
+      // Without a ceiling and with less than a second of history, only a rate measured over enough answers will do.
+      return s.windowCount >= 20 ? Math.max(minimum, (s.windowCount * 1000 / Math.max(age, 1)) * decrease) : s.rate
+    }
 
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Ref.update(state, (s) => {
-          const wait = Option.match(retryAfter, { onNone: () => pause, onSome: Duration.toMillis })
-          const observed = Math.max(s.windowCount, s.previousWindowCount, minimum)
-          const base = Number.isFinite(s.rate) ? s.rate : observed
           // One decrease per spell of 429s: the answers to requests already in flight say nothing new.
-          const settled = now - s.lastDecreaseAt >= Math.max(1000, 2000 / base)
+          const rate = now - s.lastDecreaseAt >= 1000 ? lowered(s, now) : s.rate
+          const pause = Option.match(retryAfter, { onNone: () => now, onSome: (d) => now + Duration.toMillis(d) })
           return {
             ...s,
-            rate: settled ? Math.max(minimum, base * decrease) : s.rate,
-            lastDecreaseAt: settled ? now : s.lastDecreaseAt,
-            nextAt: Math.max(s.nextAt, now + wait)
+            rate,
+            lastDecreaseAt: rate !== s.rate ? now : s.lastDecreaseAt,
+            nextAt: Math.max(s.nextAt, pause)
           }
         }))
 
-    const succeeded = Ref.update(
-      state,
-      (s) =>
-        Number.isFinite(s.rate) && s.rate < ceiling ? { ...s, rate: Math.min(ceiling, s.rate * (1 + increase)) } : s
-    )
+    const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.update(state, (s) => {
+        const rolled = now - s.windowStart >= 1000
+        return {
+          ...s,
+          rate: Number.isFinite(s.rate) && s.rate < ceiling ? Math.min(ceiling, s.rate * (1 + increase)) : s.rate,
+          windowStart: rolled ? now : s.windowStart,
+          windowCount: rolled ? 1 : s.windowCount + 1,
+          previousWindowCount: rolled ? (now - s.windowStart >= 2000 ? 0 : s.windowCount) : s.previousWindowCount
+        }
+      }))
 
     return {
       take,

@@ -29,34 +29,54 @@ describe("RateLimiter", () => {
   it.effect("a 429 seen by one fiber slows every fiber, then the rate recovers", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.make({ rate: 100, increase: 0.01 })
+      for (let i = 0; i < 80; i++) yield* limiter.succeeded
       yield* limiter.rateLimited(Option.none())
-      const lowered = yield* limiter.currentRate
-      assert.strictEqual(lowered, 80)
+      // to 90% of what the server answered in the last second
+      assert.strictEqual(yield* limiter.currentRate, 72)
       // a second 429 in the same spell does not lower it again
       yield* limiter.rateLimited(Option.none())
-      assert.strictEqual(yield* limiter.currentRate, 80)
-      // new requests pause for every fiber
-      const fiber = yield* Effect.fork(limiter.take)
-      yield* TestClock.adjust("200 millis")
-      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
-      yield* TestClock.adjust("60 millis")
+      assert.strictEqual(yield* limiter.currentRate, 72)
+      // every fiber now waits 1/72 s between requests
+      const times: Array<number> = []
+      const fiber = yield* Effect.fork(Effect.forEach(
+        Array.from({ length: 4 }),
+        () =>
+          Effect.zipRight(
+            limiter.take,
+            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => times.push(now)))
+          ),
+        { concurrency: 4 }
+      ))
+      yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)
+      assert.deepStrictEqual(times.map((t) => Math.round(t)), [0, 14, 28, 42])
       for (let i = 0; i < 50; i++) yield* limiter.succeeded
       const recovered = yield* limiter.currentRate
-      assert.isAbove(recovered, 80)
+      assert.isAbove(recovered, 72)
       assert.isAtMost(recovered, 100)
     }))
 
   it.effect("an unlimited limiter learns a rate from a 429 and waits for Retry-After", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.make({ rate: Infinity })
-      for (let i = 0; i < 50; i++) yield* limiter.take
+      yield* limiter.rateLimited(Option.none())
+      assert.strictEqual(yield* limiter.currentRate, Infinity, "too little history to learn from")
+      for (let i = 0; i < 50; i++) yield* limiter.succeeded
+      yield* TestClock.adjust("500 millis")
       yield* limiter.rateLimited(Option.some(Duration.seconds(2)))
-      assert.strictEqual(yield* limiter.currentRate, 40)
+      assert.strictEqual(yield* limiter.currentRate, 90)
       const fiber = yield* Effect.fork(limiter.take)
       yield* TestClock.adjust("1999 millis")
       assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
       yield* TestClock.adjust("1 millis")
       yield* Fiber.join(fiber)
+    }))
+
+  it.effect("never more than halves a configured rate in one spell", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: 100 })
+      yield* limiter.succeeded
+      yield* limiter.rateLimited(Option.none())
+      assert.strictEqual(yield* limiter.currentRate, 50)
     }))
 })

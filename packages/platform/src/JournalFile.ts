@@ -62,16 +62,26 @@ export const make = (
           : Effect.fail(fail(`line ${index + 1} is not a journal entry; was the file written by unrate?`))
       })
     )
+    // Group commit: whoever holds the lock writes every line waiting, so each append still returns only
+    // once its own line is written, but concurrent appends share one write.
+    const pending: Array<string> = []
+    const flush = lock.withPermits(1)(Effect.suspend(() => {
+      if (pending.length === 0) return Effect.void
+      const text = pending.join("")
+      pending.length = 0
+      return Effect.mapError(
+        file.writeAll(encoder.encode(text)),
+        (error) => fail(`cannot be written (${error.message})`)
+      )
+    }))
     return {
       location: path,
       entries,
       append: (entry) =>
-        lock.withPermits(1)(
-          Effect.mapError(
-            file.writeAll(encoder.encode(`${JSON.stringify(encodeEntry(entry))}\n`)),
-            (error) => fail(`cannot be written (${error.message})`)
-          )
-        )
+        Effect.suspend(() => {
+          pending.push(`${JSON.stringify(encodeEntry(entry))}\n`)
+          return flush
+        })
     }
   })
 

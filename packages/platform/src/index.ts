@@ -22,3 +22,8 @@ export * as NodeAppleMusic from "./NodeAppleMusic.js"
  * @since 0.1.0
  */
 export * as JournalFile from "./JournalFile.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as IdsFile from "./IdsFile.js"

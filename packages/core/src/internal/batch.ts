@@ -24,7 +24,7 @@ import type {
 } from "../Batch.js"
 import type { Entry, Journal } from "../Journal.js"
 import type { JournalError } from "../Journal.js"
-import { done as journalDone, key } from "../Journal.js"
+import { done as journalDone, key, makeTargetSet } from "../Journal.js"
 import type { RateLimiter } from "../RateLimiter.js"
 import { make as makeLimiter, withLimiter } from "../RateLimiter.js"
 import * as RatingId from "../RatingId.js"
@@ -36,6 +36,35 @@ import type { RatingValue } from "../RatingValue.js"
 import { matches } from "../RatingValue.js"
 
 const defaultConcurrency = 8
+
+const finished: unique symbol = Symbol("finished")
+
+/**
+ * Runs `work` on every element with `concurrency` workers pulling from a small
+ * queue: memory stays bounded by the concurrency, and (unlike a fiber per
+ * element) the cost per element stays small. A failing source lets the
+ * workers finish what they took, then fails.
+ */
+const workers = <A, E, R>(
+  source: Stream.Stream<A, E, R>,
+  concurrency: number,
+  work: (a: A) => Effect.Effect<void>
+): Effect.Effect<void, E, R> =>
+  Effect.gen(function*() {
+    const queue = yield* Queue.bounded<A | typeof finished>(concurrency * 2)
+    const worker: Effect.Effect<void> = Effect.gen(function*() {
+      while (true) {
+        const item = yield* Queue.take(queue)
+        if (item === finished) return
+        yield* work(item)
+      }
+    })
+    const fibers = yield* Effect.forEach(Array.from({ length: concurrency }), () => Effect.fork(worker))
+    const fed = yield* Effect.exit(Stream.runForEach(source, (item) => Queue.offer(queue, item)))
+    for (let i = 0; i < concurrency; i++) yield* Queue.offer(queue, finished)
+    yield* Fiber.joinAll(fibers)
+    return yield* fed
+  })
 
 interface Counters {
   requested: number
@@ -183,7 +212,7 @@ export const execute = <E, R>(
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency))
     const dryRun = options.dryRun ?? false
     const journal = options.journal
-    const seen = journal === undefined ? new Set<string>() : yield* journalDone(journal)
+    const seen = journal === undefined ? makeTargetSet() : yield* journalDone(journal)
     const limiter = observe(
       options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
       counters
@@ -363,9 +392,7 @@ export const execute = <E, R>(
       ? undefined
       : yield* Effect.forkDaemon(Effect.zipRight(options.stop, stop("Interrupted", "stopped on request")))
 
-    yield* looked.pipe(
-      Stream.mapEffect(process, { concurrency, unordered: true }),
-      Stream.runDrain,
+    yield* workers(looked, concurrency, process).pipe(
       withLimiter(limiter),
       Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon))
     )

@@ -1,0 +1,114 @@
+/**
+ * The `unrate` command.
+ *
+ * | command | what it does |
+ * | --- | --- |
+ * | `unrate delete <kind> [id...] [--ids-file PATH\|-]` | delete ratings by id |
+ * | `unrate sweep <library-kind> [--value like\|dislike\|all]` | delete every matching rating of a library kind |
+ * | `unrate restore --journal PATH` | undo a delete or sweep from its journal |
+ * | `unrate token [--ttl SECONDS]` | print a signed developer token |
+ * | `unrate emulator [--port N] [--seed N] [fault flags]` | run the emulator in the foreground |
+ * | `unrate demo` | sweep an emulated library and undo it |
+ *
+ * Exit codes: 0 every target deleted, absent, skipped or planned; 1 a target
+ * failed or was invalid; 2 usage error; 3 a token was refused (401/403) and
+ * the batch stopped; 130 stopped by Ctrl-C.
+ *
+ * @since 0.1.0
+ */
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import { deleteCommand, restoreCommand, sweepCommand } from "./internal/batchCommands.js"
+import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
+import { exitCodes, makeProcess, ProcessTag } from "./internal/runtime.js"
+
+/**
+ * The version of the command.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const version = "0.1.0"
+
+/**
+ * The root command with its subcommands.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make("unrate").pipe(
+  Command.withDescription("Remove Apple Music personal ratings (likes and dislikes), safely and resumably."),
+  Command.withSubcommands([deleteCommand, sweepCommand, restoreCommand, tokenCommand, emulatorCommand, demoCommand])
+)
+
+const cli = Command.run(command, { name: "unrate", version })
+
+/**
+ * Runs the command with `process.argv`, handles SIGINT and SIGTERM (the first
+ * stops a batch gracefully, the second exits at once) and exits with the
+ * documented code.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const main = (argv: ReadonlyArray<string> = process.argv): void => {
+  const stop = Deferred.unsafeMake<void>(FiberId.none)
+  const state = { graceful: false, exitCode: 0 }
+  const io = makeProcess(stop, state)
+  const program = cli(argv).pipe(
+    Effect.catchAll((error) => {
+      if (ValidationError.isValidationError(error)) {
+        return io.setExitCode(ValidationError.isHelpRequested(error) ? exitCodes.ok : exitCodes.usage)
+      }
+      const tag = (error as { readonly _tag?: string })._tag
+      const message = (error as { readonly message?: string }).message ?? String(error)
+      return Effect.zipRight(
+        io.stderr(`unrate: ${message}\n`),
+        io.setExitCode(tag === "UsageError" || tag === "ConfigurationError" ? exitCodes.usage : exitCodes.failed)
+      )
+    }),
+    Effect.catchAllDefect((defect) =>
+      Effect.zipRight(io.stderr(`unrate: unexpected failure: ${String(defect)}\n`), io.setExitCode(exitCodes.failed))
+    ),
+    Effect.provide(Layer.mergeAll(
+      NodeContext.layer,
+      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
+      CliConfig.layer({ showBuiltIns: true })
+    )),
+    Effect.provideService(ProcessTag, io)
+  )
+  const fiber = Effect.runFork(program)
+  let signals = 0
+  const onSignal = () => {
+    signals++
+    if (signals === 1 && state.graceful) {
+      process.stderr.write(
+        "\nunrate: stopping: no new requests; waiting for those in flight (Ctrl-C again to quit now)\n"
+      )
+      Deferred.unsafeDone(stop, Exit.void)
+    } else {
+      state.exitCode = exitCodes.interrupted
+      if (signals > 1) process.exit(exitCodes.interrupted)
+      fiber.unsafeInterruptAsFork(FiberId.none)
+    }
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  fiber.addObserver((exit) => {
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      process.stderr.write(`unrate: ${Cause.pretty(exit.cause)}\n`)
+      state.exitCode = exitCodes.failed
+    }
+    process.exitCode = state.exitCode
+    process.exit()
+  })
+}

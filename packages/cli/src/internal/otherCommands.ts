@@ -1,0 +1,188 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Batch, Journal } from "@unrate/core"
+import { Emulator } from "@unrate/emulator"
+import { AppleMusicConfig, DeveloperToken, NodeAppleMusic } from "@unrate/platform"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { batchText, exitCodeOf, makeProgress, restoreText } from "./output.js"
+import { ProcessTag, UsageError } from "./runtime.js"
+
+const usage = (problem: string) => new UsageError({ problem })
+
+/** `unrate token [--ttl SECONDS]` @internal */
+export const tokenCommand = Command.make(
+  "token",
+  {
+    ttl: Options.integer("ttl").pipe(
+      Options.withDescription(`lifetime in seconds, at most ${DeveloperToken.maxTtlSeconds} (default 12 hours)`),
+      Options.optional
+    )
+  },
+  (flags) =>
+    Effect.gen(function*() {
+      const io = yield* ProcessTag
+      const ttl = Option.getOrElse(flags.ttl, () => DeveloperToken.defaultTtlSeconds)
+      if (ttl < 1 || ttl > DeveloperToken.maxTtlSeconds) {
+        return yield* usage(
+          `--ttl must be from 1 to ${DeveloperToken.maxTtlSeconds} seconds (Apple's six-month limit); got ${ttl}`
+        )
+      }
+      const material = yield* AppleMusicConfig.signingMaterial.pipe(Effect.mapError((error) => usage(error.message)))
+      if (Option.isNone(material)) {
+        return yield* usage(
+          "no signing material: set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE (the .p8 file from your Apple Developer account) or APPLE_MUSIC_PRIVATE_KEY"
+        )
+      }
+      const token = yield* DeveloperToken.sign(material.value, { ttlSeconds: ttl }).pipe(
+        Effect.mapError((error) => usage(error.message))
+      )
+      yield* io.stdout(`${Redacted.value(token)}\n`)
+    })
+).pipe(Command.withDescription("Print a developer token signed from the signing material."))
+
+const share = (name: string, description: string) =>
+  Options.float(name).pipe(Options.withDescription(description), Options.optional)
+
+const emulatorOptions = {
+  port: Options.integer("port").pipe(
+    Options.withDescription("port on 127.0.0.1 (0: a free one)"),
+    Options.withDefault(0)
+  ),
+  seed: Options.integer("seed").pipe(
+    Options.withDescription("seed of the library and the faults"),
+    Options.withDefault(1)
+  ),
+  songs: Options.integer("songs").pipe(Options.withDescription("library songs to create"), Options.withDefault(1000)),
+  likes: Options.float("likes").pipe(Options.withDescription("share of songs liked, 0–1"), Options.withDefault(0.1)),
+  dislikes: Options.float("dislikes").pipe(
+    Options.withDescription("share of songs disliked, 0–1"),
+    Options.withDefault(0.15)
+  ),
+  rateLimit: Options.integer("rate-limit").pipe(
+    Options.withDescription("requests per second per developer token; beyond it, 429"),
+    Options.optional
+  ),
+  retryAfter: Options.boolean("retry-after").pipe(Options.withDescription("send Retry-After with 429s")),
+  error500: share("error-500", "share of requests answered 500"),
+  error503: share("error-503", "share of requests answered 503"),
+  error429: share("error-429", "share of requests answered 429 at random"),
+  resets: share("resets", "share of connections reset before an answer"),
+  latency: Options.integer("latency").pipe(
+    Options.withDescription("milliseconds added to every request"),
+    Options.optional
+  ),
+  expireUserTokenAfter: Options.integer("expire-user-token-after").pipe(
+    Options.withDescription("after this many requests the user token answers 403"),
+    Options.optional
+  ),
+  deleteMissing: Options.choice("delete-missing", ["404", "204"]).pipe(
+    Options.withDescription("what deleting a missing rating answers"),
+    Options.withDefault("404" as const)
+  ),
+  admin: Options.boolean("admin").pipe(Options.withDescription("serve /__admin/ (state, log, reset, faults, seed)"))
+}
+
+/** `unrate emulator [--port N] [--seed N] [fault flags]` @internal */
+export const emulatorCommand = Command.make("emulator", emulatorOptions, (flags) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    for (const [name, value] of [["likes", flags.likes], ["dislikes", flags.dislikes]] as const) {
+      if (value < 0 || value > 1) return yield* usage(`--${name} must be a share from 0 to 1; got ${value}`)
+    }
+    if (flags.port < 0 || flags.port > 65535) return yield* usage(`--port must be from 0 to 65535; got ${flags.port}`)
+    yield* io.stopGracefully
+    yield* Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* Emulator.make({
+        port: flags.port,
+        seed: flags.seed,
+        admin: flags.admin,
+        deleteMissing: flags.deleteMissing === "204" ? 204 : 404,
+        library: [{ kind: "library-songs", size: flags.songs, likes: flags.likes, dislikes: flags.dislikes }],
+        faults: {
+          rateLimit: Option.getOrUndefined(flags.rateLimit),
+          retryAfter: flags.retryAfter,
+          error500: Option.getOrUndefined(flags.error500),
+          error503: Option.getOrUndefined(flags.error503),
+          error429: Option.getOrUndefined(flags.error429),
+          resetRate: Option.getOrUndefined(flags.resets),
+          latency: Option.getOrUndefined(Option.map(flags.latency, (ms) => `${ms} millis` as const)),
+          userTokenExpiresAfter: Option.getOrUndefined(flags.expireUserTokenAfter)
+        }
+      }).pipe(Effect.mapError((error) => usage(`cannot listen on port ${flags.port}: ${error.message}`)))
+      yield* io.stdout(
+        [
+          `unrate emulator listening on ${emulator.url} (Ctrl-C stops it)`,
+          `export APPLE_MUSIC_BASE_URL=${emulator.url}`,
+          `export APPLE_MUSIC_DEVELOPER_TOKEN=${emulator.developerToken}`,
+          `export APPLE_MUSIC_USER_TOKEN=${emulator.userToken}`,
+          ""
+        ].join("\n")
+      )
+      yield* io.stopRequested
+      yield* io.stderr("unrate emulator: stopped\n")
+    }))
+  })).pipe(Command.withDescription("Run the Apple Music ratings emulator on 127.0.0.1 in the foreground."))
+
+/** `unrate demo` @internal */
+export const demoCommand = Command.make("demo", {}, () =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    yield* io.stopGracefully
+    yield* Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* Emulator.make({
+        seed: 2026,
+        library: [{ kind: "library-songs", size: 5000, likes: 0.08, dislikes: 0.12 }],
+        faults: { error429: 0.01, error503: 0.01, latency: "2 millis" }
+      })
+      const likesBefore = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
+      yield* io.stdout(
+        [
+          `unrate demo: an emulated Apple Music library of 5,000 songs on ${emulator.url}`,
+          "(600 disliked, 400 liked; 1% of requests answer 429 and 1% answer 503, so retries show)",
+          "",
+          "Sweeping the dislikes: unrate sweep library-songs --value dislike --journal <temporary journal>",
+          ""
+        ].join("\n")
+      )
+      const client = NodeAppleMusic.layer({
+        baseUrl: emulator.url,
+        developerToken: Redacted.make(emulator.developerToken),
+        userToken: Redacted.make(emulator.userToken),
+        rate: Infinity
+      })
+      const journal = yield* Journal.memory()
+      const progress = yield* makeProgress("sweep library-songs", { json: false })
+      const options = { ...(progress.onProgress === undefined ? {} : progress), stop: io.stopRequested }
+      const summary = yield* Batch.sweep("library-songs", {
+        value: "dislike",
+        journal,
+        concurrency: 8,
+        rate: 400,
+        ...options
+      })
+        .pipe(Effect.provide(client))
+      yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, undefined)}`)
+      const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
+      const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
+      yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)
+      if (summary.stoppedBy !== null) {
+        return yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
+      }
+      yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
+      const restoreProgress = yield* makeProgress("restore", { json: false })
+      const restored = yield* Batch.restore(journal, {
+        concurrency: 8,
+        rate: 400,
+        ...(restoreProgress.onProgress === undefined ? {} : restoreProgress),
+        stop: io.stopRequested
+      }).pipe(Effect.provide(client))
+      yield* io.stdout(`\n${restoreText("<the journal>", restored)}`)
+      const back = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
+      yield* io.stdout(`library now: ${back} dislikes again. Nothing left the machine.\n`)
+      yield* io.setExitCode(exitCodeOf(restored.stoppedBy, restored.failed + summary.failed))
+    }))
+  }).pipe(Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message))))).pipe(
+    Command.withDescription("Sweep the dislikes of an emulated library with a progress bar, then undo it.")
+  )

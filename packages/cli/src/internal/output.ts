@@ -1,0 +1,174 @@
+import type { Batch } from "@unrate/core"
+import CliProgress from "cli-progress"
+import * as Effect from "effect/Effect"
+import { exitCodes, ProcessTag } from "./runtime.js"
+
+/** The exit code a batch summary calls for. @internal */
+export const exitCodeOf = (stoppedBy: Batch.StopReason | null, failedOrInvalid: number): number => {
+  if (stoppedBy === "Unauthorized" || stoppedBy === "Forbidden") return exitCodes.refused
+  if (stoppedBy === "Interrupted") return exitCodes.interrupted
+  if (stoppedBy !== null || failedOrInvalid > 0) return exitCodes.failed
+  return exitCodes.ok
+}
+
+/** The `--json` object of `delete` and `sweep`, keys in the documented order. @internal */
+export const batchJson = (
+  command: "delete" | "sweep",
+  kind: string,
+  summary: Batch.Summary
+): Record<string, unknown> => ({
+  command,
+  kind,
+  requested: summary.requested,
+  deleted: summary.deleted,
+  absent: summary.absent,
+  failed: summary.failed,
+  invalid: summary.invalid,
+  skipped: summary.skipped,
+  planned: summary.planned,
+  dryRun: summary.dryRun,
+  stoppedBy: summary.stoppedBy,
+  failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message })),
+  ...(command === "sweep" ? { scanned: summary.scanned, matched: summary.matched } : {})
+})
+
+const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}`
+
+const failureLines = (failures: ReadonlyArray<Batch.Failure>, limit = 20): Array<string> => {
+  const lines = failures.slice(0, limit).map((failure) =>
+    `  ${failure.error} ${JSON.stringify(failure.id)}: ${failure.message}`
+  )
+  if (failures.length > limit) lines.push(`  … and ${failures.length - limit} more (see --json or the journal)`)
+  return lines
+}
+
+/** A short human summary of a batch. @internal */
+export const batchText = (
+  command: "delete" | "sweep",
+  kind: string,
+  summary: Batch.Summary,
+  journal: string | undefined
+): string => {
+  const counts = [
+    plural(summary.deleted, "deleted"),
+    plural(summary.absent, "absent"),
+    plural(summary.failed, "failed"),
+    plural(summary.invalid, "invalid"),
+    plural(summary.skipped, "skipped"),
+    ...(summary.dryRun ? [plural(summary.planned, "planned (dry run)")] : [])
+  ].join(", ")
+  const lines = [
+    command === "sweep"
+      ? `unrate sweep ${kind}: ${plural(summary.scanned, "scanned")}, ${plural(summary.matched, "matched")}; ${counts}`
+      : `unrate delete ${kind}: ${plural(summary.requested, "requested")}; ${counts}`,
+    ...failureLines(summary.failures)
+  ]
+  if (summary.capReached) lines.push("stopped at the --max-deletions cap")
+  if (summary.stoppedBy !== null) lines.push(`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`)
+  if (journal !== undefined) {
+    lines.push(`journal: ${journal} (resume with the same command; undo with: unrate restore --journal ${journal})`)
+  }
+  return `${lines.join("\n")}\n`
+}
+
+/** The `--json` object of `restore`. @internal */
+export const restoreJson = (summary: Batch.RestoreSummary): Record<string, unknown> => ({
+  command: "restore",
+  restored: summary.restored,
+  failed: summary.failed,
+  skipped: summary.skipped,
+  stoppedBy: summary.stoppedBy,
+  failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message }))
+})
+
+/** @internal */
+export const restoreText = (journal: string, summary: Batch.RestoreSummary): string =>
+  [
+    `unrate restore ${journal}: ${plural(summary.restored, "restored")}, ${plural(summary.failed, "failed")}, ${
+      plural(summary.skipped, "skipped")
+    } (already restored)`,
+    ...failureLines(summary.failures),
+    ...(summary.stoppedBy === null ? [] : [`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`])
+  ].join("\n") + "\n"
+
+const eta = (seconds: number | undefined) =>
+  seconds === undefined || !Number.isFinite(seconds)
+    ? "?"
+    : seconds < 90
+    ? `${Math.ceil(seconds)} s`
+    : `${Math.ceil(seconds / 60)} min`
+
+/** One plain progress line. @internal */
+export const progressLine = (label: string, progress: Batch.Progress): string => {
+  if (label === "restore") {
+    return `restore: ${progress.deleted}/${
+      progress.total ?? "?"
+    } restored, ${progress.failed} failed, ${progress.skipped} skipped, ${
+      progress.requestsPerSecond.toFixed(1)
+    } req/s, ETA ${eta(progress.etaSeconds)}\n`
+  }
+  const settled = progress.deleted + progress.absent + progress.failed + progress.invalid + progress.skipped +
+    progress.planned
+  const of = progress.total === undefined ? "" : `/${progress.total}`
+  const scan = progress.scanned > 0 ? `${progress.scanned} scanned, ${progress.matched} matched; ` : ""
+  return `${label}: ${scan}${settled}${of} done (${progress.deleted} deleted, ${progress.absent} absent, ${progress.failed} failed, ${progress.invalid} invalid, ${progress.skipped} skipped${
+    progress.planned > 0 ? `, ${progress.planned} planned` : ""
+  }), ${progress.requestsPerSecond.toFixed(1)} req/s, ${progress.retries} retries, ETA ${eta(progress.etaSeconds)}\n`
+}
+
+/**
+ * Progress on stderr: a live bar on a TTY, a plain line every few seconds
+ * otherwise, nothing with `--json`.
+ *
+ * @internal
+ */
+export const makeProgress = (
+  label: string,
+  options: { readonly json: boolean; readonly total?: number | undefined }
+) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    if (options.json) return { onProgress: undefined, progressInterval: undefined }
+    if (!io.stderrIsTTY) {
+      return {
+        onProgress: (progress: Batch.Progress) => io.stderr(progressLine(label, progress)),
+        progressInterval: "5 seconds" as const
+      }
+    }
+    const bar = new CliProgress.SingleBar({
+      stream: process.stderr,
+      format: label === "restore"
+        ? `${label} {bar} {value}/{totalText} | {deleted} restored, {failed} failed | {rps} req/s | ETA {etaText}`
+        : `${label} {bar} {value}/{totalText} | {deleted} deleted, {absent} absent, {failed} failed | {rps} req/s | ETA {etaText}`,
+      barCompleteChar: "█",
+      barIncompleteChar: "░",
+      hideCursor: true,
+      clearOnComplete: false,
+      forceRedraw: true,
+      fps: 10
+    }, CliProgress.Presets.shades_classic)
+    let started = false
+    const onProgress = (progress: Batch.Progress) =>
+      Effect.sync(() => {
+        const settled = progress.deleted + progress.absent + progress.failed + progress.invalid + progress.skipped +
+          progress.planned
+        const total = progress.total ?? Math.max(progress.matched, progress.requested, settled, 1)
+        const payload = {
+          totalText: progress.total === undefined ? `${total}…` : String(total),
+          deleted: progress.deleted,
+          absent: progress.absent,
+          failed: progress.failed + progress.invalid,
+          rps: progress.requestsPerSecond.toFixed(1),
+          etaText: progress.done ? "done" : eta(progress.etaSeconds)
+        }
+        if (!started) {
+          bar.start(total, settled, payload)
+          started = true
+        } else {
+          bar.setTotal(total)
+          bar.update(settled, payload)
+        }
+        if (progress.done) bar.stop()
+      })
+    return { onProgress, progressInterval: "200 millis" as const }
+  })

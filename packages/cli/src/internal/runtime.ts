@@ -1,0 +1,57 @@
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+/** A mistake in how the command was called: exit code 2. @internal */
+export class UsageError extends Schema.TaggedError<UsageError>("@unrate/cli/UsageError")("UsageError", {
+  problem: Schema.String
+}) {
+  override get message(): string {
+    return this.problem
+  }
+}
+
+/** @internal */
+export interface Process {
+  /** Completes at the first SIGINT or SIGTERM, for commands that stop gracefully. */
+  readonly stopRequested: Effect.Effect<void>
+  /** From now on, the first signal asks for a graceful stop instead of interrupting. */
+  readonly stopGracefully: Effect.Effect<void>
+  readonly setExitCode: (code: number) => Effect.Effect<void>
+  readonly stdout: (text: string) => Effect.Effect<void>
+  readonly stderr: (text: string) => Effect.Effect<void>
+  readonly stderrIsTTY: boolean
+  readonly stdin: NodeJS.ReadableStream
+}
+
+/** @internal */
+export class ProcessTag extends Context.Tag("@unrate/cli/Process")<ProcessTag, Process>() {}
+
+/** @internal */
+export const makeProcess = (
+  stop: Deferred.Deferred<void>,
+  state: { graceful: boolean; exitCode: number }
+): Process => ({
+  stopRequested: Deferred.await(stop),
+  stopGracefully: Effect.sync(() => {
+    state.graceful = true
+  }),
+  setExitCode: (code) =>
+    Effect.sync(() => {
+      state.exitCode = code
+    }),
+  stdout: (text) => Effect.async<void>((resume) => void process.stdout.write(text, () => resume(Effect.void))),
+  stderr: (text) => Effect.async<void>((resume) => void process.stderr.write(text, () => resume(Effect.void))),
+  stderrIsTTY: process.stderr.isTTY === true,
+  stdin: process.stdin
+})
+
+/** @internal */
+export const exitCodes = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  refused: 3,
+  interrupted: 130
+} as const

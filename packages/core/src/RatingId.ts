@@ -2,9 +2,11 @@
  * Rating ids: what unrate accepts before any request is built.
  *
  * Apple publishes no grammar for ids. unrate accepts 1–128 characters of
- * `[A-Za-z0-9._-]`, which admits every documented form (`i.7PJNN4mfXlD68R`,
- * `l.cgdliw7`, `p.MoGJYM3CYXW09B`, `pl.u-…`, `ra.840950253`, `907242702`),
- * refuses `.` and `..`, and refuses ids whose known prefix contradicts the kind.
+ * `[A-Za-z0-9._-]` starting with a letter or digit, which admits every
+ * documented form (`i.7PJNN4mfXlD68R`, `l.cgdliw7`, `p.MoGJYM3CYXW09B`,
+ * `pl.u-…`, `ra.840950253`, `907242702`), refuses `.` and `..` (and anything
+ * that could be read as an option), and refuses ids whose known prefix
+ * contradicts the kind.
  *
  * @since 0.1.0
  */
@@ -62,6 +64,7 @@ export const problem = (kind: RatingKind, id: string): string | undefined => {
       : `'${bad}'`
     return `it contains ${shown}; ids use only letters, digits, '.', '_' and '-'`
   }
+  if (!/^[A-Za-z0-9]/.test(id)) return "ids start with a letter or a digit (is it a mistyped option?)"
   return contradiction(kind, id)
 }
 

@@ -350,6 +350,10 @@ export const execute = <E, R>(
 
     const release = permits === undefined ? Effect.void : permits.release(1)
 
+    // The first DELETE goes alone: refused tokens then cost exactly one request, not `concurrency` of them.
+    const firstAnswered = yield* Deferred.make<void>()
+    let firstTaken = false
+
     const deleteOne = (target: Target): Effect.Effect<void> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
@@ -359,8 +363,16 @@ export const execute = <E, R>(
             yield* record({ _tag: "Planned", target })
             return yield* afterDeletion
           }
+          const first = !firstTaken
+          firstTaken = true
+          if (!first) {
+            yield* Deferred.await(firstAnswered)
+            if (control.stopped) return yield* release
+          }
           counters.operations++
           const result = yield* Effect.either(service.deleteRating(target.kind, target.id, language))
+          if (Either.isLeft(result) && isAuthError(result.left)) yield* stop(result.left._tag, result.left.message)
+          if (first) yield* Deferred.succeed(firstAnswered, undefined)
           if (Either.isRight(result)) {
             yield* record({ _tag: "Deleted", target, value: target.value })
             return yield* afterDeletion

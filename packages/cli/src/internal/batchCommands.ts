@@ -3,11 +3,14 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import type { PlatformError } from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
+import type { AppleMusicRatings, Journal } from "@unrate/core"
 import { Batch, RatingKind } from "@unrate/core"
 import { AppleMusicConfig, IdsFile, JournalFile, NodeAppleMusic } from "@unrate/platform"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import { batchJson, batchText, exitCodeOf, makeProgress, restoreJson, restoreText } from "./output.js"
@@ -130,6 +133,37 @@ const stdinIds = (stdin: NodeJS.ReadableStream) =>
       )
   )
 
+/** Opens the journal, wires progress and Ctrl-C, and runs a batch with the client. */
+const runEngine = <E, R>(
+  label: string,
+  flags: BatchFlags,
+  client: Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError>,
+  total: number | undefined,
+  start: (options: Batch.Options) => Effect.Effect<Batch.Summary, E, R>
+) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const progress = yield* makeProgress(label, { json: flags.json, total })
+    yield* io.stopGracefully
+    return yield* Effect.gen(function*() {
+      const journal = yield* openJournal(flags.journal)
+      return yield* start({
+        ...engineOptions(flags),
+        ...(journal === undefined ? {} : { journal }),
+        ...(total === undefined ? {} : { total }),
+        ...(progress.onProgress === undefined ? {} : progress),
+        stop: io.stopRequested
+      })
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(client),
+      Effect.catchIf(
+        (error): error is E & Journal.JournalError => Predicate.isTagged(error, "JournalError"),
+        (error) => Effect.fail(usage(error.message))
+      )
+    )
+  })
+
 const finish = (
   command: "delete" | "sweep",
   kind: string,
@@ -191,22 +225,7 @@ export const deleteCommand = Command.make(
       const targets = Stream.concat(Stream.fromIterable(flags.ids), fileIds).pipe(
         Stream.map((id): Batch.Target => ({ kind, id }))
       )
-      const progress = yield* makeProgress(`delete ${kind}`, { json: flags.json, total })
-      yield* io.stopGracefully
-      const summary = yield* Effect.gen(function*() {
-        const journal = yield* openJournal(flags.journal)
-        return yield* Batch.run(targets, {
-          ...engineOptions(flags),
-          ...(journal === undefined ? {} : { journal }),
-          ...(total === undefined ? {} : { total }),
-          ...(progress.onProgress === undefined ? {} : progress),
-          stop: io.stopRequested
-        })
-      }).pipe(
-        Effect.scoped,
-        Effect.provide(client),
-        Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message)))
-      )
+      const summary = yield* runEngine(`delete ${kind}`, flags, client, total, (options) => Batch.run(targets, options))
       yield* finish("delete", kind, flags, summary)
     })
 ).pipe(Command.withDescription("Delete ratings of one kind by id."))
@@ -226,28 +245,18 @@ export const sweepCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function*() {
-      const io = yield* ProcessTag
       const kind = yield* Either.match(RatingKind.parseLibrary(flags.kind), {
         onLeft: (problem) => Effect.fail(usage(problem)),
         onRight: Effect.succeed
       })
       yield* checkFlags(flags)
       const client = yield* clientLayer
-      const progress = yield* makeProgress(`sweep ${kind}`, { json: flags.json })
-      yield* io.stopGracefully
-      const summary = yield* Effect.gen(function*() {
-        const journal = yield* openJournal(flags.journal)
-        return yield* Batch.sweep(kind, {
-          ...engineOptions(flags),
-          value: flags.value,
-          ...(journal === undefined ? {} : { journal }),
-          ...(progress.onProgress === undefined ? {} : progress),
-          stop: io.stopRequested
-        })
-      }).pipe(
-        Effect.scoped,
-        Effect.provide(client),
-        Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message)))
+      const summary = yield* runEngine(
+        `sweep ${kind}`,
+        flags,
+        client,
+        undefined,
+        (options) => Batch.sweep(kind, { ...options, value: flags.value })
       )
       yield* finish("sweep", kind, flags, summary)
     })

@@ -136,6 +136,20 @@ const entryOf = (outcome: Outcome, at: string): Entry | undefined => {
   }
 }
 
+const countsOf = (counters: Counters) => ({
+  requested: counters.requested,
+  deleted: counters.deleted,
+  absent: counters.absent,
+  failed: counters.failed,
+  invalid: counters.invalid,
+  skipped: counters.skipped,
+  planned: counters.planned,
+  requests: counters.requests,
+  retries: Math.max(0, counters.requests - counters.operations),
+  scanned: counters.scanned,
+  matched: counters.matched
+})
+
 const snapshot = (
   counters: Counters,
   started: number,
@@ -149,15 +163,7 @@ const snapshot = (
     counters.planned
   const settledPerSecond = seconds > 0 ? settledCount / seconds : 0
   return {
-    requested: counters.requested,
-    deleted: counters.deleted,
-    absent: counters.absent,
-    failed: counters.failed,
-    invalid: counters.invalid,
-    skipped: counters.skipped,
-    planned: counters.planned,
-    requests: counters.requests,
-    retries: Math.max(0, counters.requests - counters.operations),
+    ...countsOf(counters),
     elapsedMillis,
     requestsPerSecond: seconds > 0 ? counters.requests / seconds : 0,
     settledPerSecond,
@@ -165,8 +171,6 @@ const snapshot = (
     etaSeconds: total !== undefined && settledPerSecond > 0
       ? Math.max(0, total - settledCount) / settledPerSecond
       : undefined,
-    scanned: counters.scanned,
-    matched: counters.matched,
     done
   }
 }
@@ -223,14 +227,7 @@ export const execute = <E, R>(
     const permits = maxDeletions === undefined ? undefined : yield* Effect.makeSemaphore(maxDeletions)
     const capReached = yield* Deferred.make<void>()
 
-    const stop = (reason: StopReason, message: string | null) =>
-      Effect.sync(() => {
-        if (!control.stopped) {
-          control.stopped = true
-          control.stoppedBy = reason
-          control.stopMessage = message
-        }
-      })
+    const stop = (reason: StopReason, message: string | null) => stopWith(control, reason, message)
 
     const reachCap = Effect.zipRight(
       Effect.sync(() => {
@@ -400,28 +397,11 @@ export const execute = <E, R>(
         Stream.flattenIterables
       )
 
-    const stopper = options.stop === undefined
-      ? undefined
-      : yield* Effect.forkDaemon(Effect.zipRight(options.stop, stop("Interrupted", "stopped on request")))
-
-    yield* workers(looked, concurrency, process).pipe(
-      withLimiter(limiter),
-      Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon))
-    )
+    yield* workers(looked, concurrency, process).pipe(withLimiter(limiter), stopOnRequest(options.stop, control))
 
     return {
-      requested: counters.requested,
-      deleted: counters.deleted,
-      absent: counters.absent,
-      failed: counters.failed,
-      invalid: counters.invalid,
-      skipped: counters.skipped,
-      planned: counters.planned,
-      requests: counters.requests,
-      retries: Math.max(0, counters.requests - counters.operations),
+      ...countsOf(counters),
       elapsedMillis: 0,
-      scanned: counters.scanned,
-      matched: counters.matched,
       dryRun,
       stoppedBy: control.stoppedBy,
       stopMessage: control.stopMessage,
@@ -437,6 +417,24 @@ const timed = <E, R>(effect: Effect.Effect<Summary, E, R>): Effect.Effect<Summar
     const now = yield* Clock.currentTimeMillis
     return { ...summary, elapsedMillis: now - started }
   })
+
+const stopWith = (control: Control, reason: StopReason, message: string | null): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (!control.stopped) {
+      control.stopped = true
+      control.stoppedBy = reason
+      control.stopMessage = message
+    }
+  })
+
+/** While the effect runs, a completed `stop` stops the batch: nothing new is started. */
+const stopOnRequest =
+  (stop: Effect.Effect<void> | undefined, control: Control) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    stop === undefined ? effect : Effect.raceFirst(
+      effect,
+      Effect.zipRight(Effect.zipRight(stop, stopWith(control, "Interrupted", "stopped on request")), Effect.never)
+    )
 
 const newControl = (): Control => ({ stopped: false, stoppedBy: null, stopMessage: null, capReached: false })
 
@@ -560,23 +558,14 @@ export const restore = (
           counters.deleted++
           yield* Effect.catchAll(
             journal.append({ outcome: "restored", kind: entry.kind, id: entry.id, value: entry.value, at }),
-            (error) =>
-              Effect.sync(() => {
-                control.stopped = true
-                control.stoppedBy = "JournalError"
-                control.stopMessage = error.message
-              })
+            (error) => stopWith(control, "JournalError", error.message)
           )
           return
         }
         const error = result.left
         counters.failed++
         failures.push({ kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
-        if (isAuthError(error) && !control.stopped) {
-          control.stopped = true
-          control.stoppedBy = error._tag
-          control.stopMessage = error.message
-        }
+        if (isAuthError(error)) yield* stopWith(control, error._tag, error.message)
         yield* Effect.catchAll(
           journal.append({
             outcome: "restore-failed",
@@ -590,32 +579,14 @@ export const restore = (
           () => Effect.void
         )
       }).pipe(Effect.uninterruptible)
-    const stopper = options.stop === undefined
-      ? undefined
-      : yield* Effect.forkDaemon(Effect.zipRight(
-        options.stop,
-        Effect.sync(() => {
-          if (!control.stopped) {
-            control.stopped = true
-            control.stoppedBy = "Interrupted"
-            control.stopMessage = "stopped on request"
-          }
-        })
-      ))
     yield* withProgress(
-      Stream.fromIterable(last.values()).pipe(
-        Stream.takeWhile(() => !control.stopped),
-        Stream.mapEffect(put, {
-          concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
-          unordered: true
-        }),
-        Stream.runDrain,
-        withLimiter(limiter)
-      ),
+      workers(
+        Stream.fromIterable(last.values()).pipe(Stream.takeWhile(() => !control.stopped)),
+        Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
+        put
+      ).pipe(withLimiter(limiter), stopOnRequest(options.stop, control)),
       counters,
       { ...options, total: last.size }
-    ).pipe(
-      Effect.ensuring(stopper === undefined ? Effect.void : Effect.interruptWith(stopper.id()).pipe(Effect.forkDaemon))
     )
     return {
       restored,

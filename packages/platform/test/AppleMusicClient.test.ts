@@ -3,21 +3,12 @@ import { AppleMusicRatings, RatingKind, RetryPolicy } from "@unrate/core"
 import { AppleMusicClient } from "@unrate/platform"
 import { Cause, Chunk, Effect, Exit, Fiber, Inspectable, Layer, Option, Redacted, Stream, TestClock } from "effect"
 import { empty, json, mockClient } from "./mockClient.js"
+import { sampleIds } from "./sampleIds.js"
 
 const developerToken = "dev-token-SECRET-1234"
 const userToken = "user-token-SECRET-5678"
 
-const ids: Record<RatingKind.RatingKind, string> = {
-  "library-songs": "i.7PJNN4mfXlD68R",
-  "library-albums": "l.cgdliw7",
-  "library-music-videos": "i.mv7PJNN4mfX",
-  "library-playlists": "p.MoGJYM3CYXW09B",
-  songs: "907242702",
-  albums: "1440857781",
-  "music-videos": "1445715227",
-  playlists: "pl.u-8aAVZAXCoxRxJj",
-  stations: "ra.840950253"
-}
+const ids = sampleIds
 
 const ratingBody = (id: string, value: 1 | -1) => ({
   data: [{ id, type: "ratings", attributes: { value } }]

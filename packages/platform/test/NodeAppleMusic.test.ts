@@ -6,6 +6,7 @@ import { NodeAppleMusic } from "@unrate/platform"
 import { Effect, Redacted } from "effect"
 import * as Jose from "jose"
 import { makeKey } from "./keys.js"
+import { sampleIds } from "./sampleIds.js"
 
 const clientFor = (emulator: Emulator.Emulator, options: Partial<AppleMusicClient.Options> = {}) =>
   NodeAppleMusic.layer({
@@ -15,18 +16,6 @@ const clientFor = (emulator: Emulator.Emulator, options: Partial<AppleMusicClien
     rate: Infinity,
     ...options
   })
-
-const sampleIds: Record<RatingKind.RatingKind, string> = {
-  "library-songs": "i.7PJNN4mfXlD68R",
-  "library-albums": "l.cgdliw7",
-  "library-music-videos": "i.mv7PJNN4mfX",
-  "library-playlists": "p.MoGJYM3CYXW09B",
-  songs: "907242702",
-  albums: "1440857781",
-  "music-videos": "1445715227",
-  playlists: "pl.u-8aAVZAXCoxRxJj",
-  stations: "ra.840950253"
-}
 
 describe("NodeAppleMusic over the emulator", () => {
   it.scoped("deletes a rating of every kind over the socket", () =>

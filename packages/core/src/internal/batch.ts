@@ -248,16 +248,9 @@ export const execute = <E, R>(
             counters.absent++
             break
           case "Failed":
-            counters.failed++
-            failures.push({
-              kind: outcome.target.kind,
-              id: outcome.target.id,
-              error: outcome.error._tag,
-              message: outcome.error.message
-            })
-            break
           case "Invalid":
-            counters.invalid++
+            if (outcome._tag === "Failed") counters.failed++
+            else counters.invalid++
             failures.push({
               kind: outcome.target.kind,
               id: outcome.target.id,

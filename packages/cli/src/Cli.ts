@@ -27,17 +27,19 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import { createRequire } from "node:module"
 import { deleteCommand, restoreCommand, sweepCommand } from "./internal/batchCommands.js"
 import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
 import { exitCodes, makeProcess, ProcessTag } from "./internal/runtime.js"
 
 /**
- * The version of the command.
+ * The version of the command, read from the package's `package.json` (one
+ * level above both `src/` and the built `dist/`).
  *
  * @since 0.1.0
  * @category constants
  */
-export const version = "0.1.0"
+export const version: string = createRequire(import.meta.url)("../package.json").version
 
 /**
  * The root command with its subcommands.

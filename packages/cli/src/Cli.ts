@@ -27,19 +27,18 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import { createRequire } from "node:module"
+import { loginCommand, logoutCommand } from "./internal/accountCommands.js"
 import { deleteCommand, restoreCommand, sweepCommand } from "./internal/batchCommands.js"
 import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
-import { exitCodes, makeProcess, ProcessTag } from "./internal/runtime.js"
+import { exitCodes, makeProcess, packageVersion, ProcessTag } from "./internal/runtime.js"
 
 /**
- * The version of the command, read from the package's `package.json` (one
- * level above both `src/` and the built `dist/`).
+ * The version of the command, read from the package's `package.json`.
  *
  * @since 0.1.0
  * @category constants
  */
-export const version: string = createRequire(import.meta.url)("../package.json").version
+export const version: string = packageVersion
 
 /**
  * The root command with its subcommands.
@@ -49,7 +48,16 @@ export const version: string = createRequire(import.meta.url)("../package.json")
  */
 export const command = Command.make("unrate").pipe(
   Command.withDescription("Remove Apple Music personal ratings (likes and dislikes), safely and resumably."),
-  Command.withSubcommands([deleteCommand, sweepCommand, restoreCommand, tokenCommand, emulatorCommand, demoCommand])
+  Command.withSubcommands([
+    deleteCommand,
+    sweepCommand,
+    restoreCommand,
+    tokenCommand,
+    loginCommand,
+    logoutCommand,
+    emulatorCommand,
+    demoCommand
+  ])
 )
 
 const cli = Command.run(command, { name: "unrate", version })
@@ -75,7 +83,13 @@ export const main = (argv: ReadonlyArray<string> = process.argv): void => {
       const message = (error as { readonly message?: string }).message ?? String(error)
       return Effect.zipRight(
         io.stderr(`unrate: ${message}\n`),
-        io.setExitCode(tag === "UsageError" || tag === "ConfigurationError" ? exitCodes.usage : exitCodes.failed)
+        io.setExitCode(
+          tag === "UsageError" || tag === "ConfigurationError"
+            ? exitCodes.usage
+            : tag === "LoginFailed"
+            ? exitCodes.refused
+            : exitCodes.failed
+        )
       )
     }),
     Effect.catchAllDefect((defect) =>

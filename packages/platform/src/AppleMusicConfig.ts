@@ -250,3 +250,60 @@ export const load: Effect.Effect<Settings, ConfigurationError, FileSystem.FileSy
   const user = yield* userToken
   return { baseUrl: url, developerToken: developer, userToken: user }
 })
+
+const noCredentialsPath = new ConfigurationError({
+  setting: "XDG_CONFIG_HOME",
+  reason: "neither XDG_CONFIG_HOME nor HOME is set, so there is no place for the credentials file; set one of them"
+})
+
+/**
+ * Stores a music user token in the credentials file, replacing any earlier one:
+ * the directory is created with mode 0700, the file is written beside it with
+ * mode 0600 and renamed into place, so a reader never sees half a file.
+ * Succeeds with the file's path.
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const saveUserToken = (
+  token: Redacted.Redacted<string>
+): Effect.Effect<string, ConfigurationError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const path = yield* credentialsPath
+    if (Option.isNone(path)) return yield* noCredentialsPath
+    const fs = yield* FileSystem.FileSystem
+    const directory = path.value.slice(0, path.value.lastIndexOf("/"))
+    const temporary = `${path.value}.${process.pid}.tmp`
+    const text = JSON.stringify({ musicUserToken: Redacted.value(token) }) + "\n"
+    yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 }).pipe(
+      Effect.zipRight(fs.chmod(directory, 0o700)),
+      Effect.zipRight(fs.remove(temporary, { force: true })),
+      Effect.zipRight(fs.writeFileString(temporary, text, { mode: 0o600, flag: "wx" })),
+      Effect.zipRight(fs.rename(temporary, path.value)),
+      Effect.mapError((error) =>
+        new ConfigurationError({ setting: path.value, reason: `cannot be written: ${error.message}` })
+      )
+    )
+    return path.value
+  })
+
+/**
+ * Deletes the credentials file. Succeeds with its path when there was one to
+ * delete, `None` when there was nothing to delete.
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const removeUserToken: Effect.Effect<Option.Option<string>, ConfigurationError, FileSystem.FileSystem> = Effect
+  .gen(function*() {
+    const path = yield* credentialsPath
+    if (Option.isNone(path)) return Option.none()
+    const fs = yield* FileSystem.FileSystem
+    const exists = yield* Effect.orElseSucceed(fs.exists(path.value), () => false)
+    if (!exists) return Option.none()
+    yield* Effect.mapError(
+      fs.remove(path.value),
+      (error) => new ConfigurationError({ setting: path.value, reason: `cannot be deleted: ${error.message}` })
+    )
+    return Option.some(path.value)
+  })

@@ -2,6 +2,10 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { createRequire } from "node:module"
+
+/** From `package.json`, two levels above both `src/internal/` and `dist/internal/`. @internal */
+export const packageVersion: string = createRequire(import.meta.url)("../../package.json").version
 
 /** A mistake in how the command was called: exit code 2. @internal */
 export class UsageError extends Schema.TaggedError<UsageError>("@unrate/cli/UsageError")("UsageError", {

@@ -1,4 +1,4 @@
 import { mergeConfig } from "vitest/config"
 import shared from "../../vitest.shared.js"
 
-export default mergeConfig(shared, { test: { name: "core" } })
+export default mergeConfig(shared, { test: { name: "core", include: ["examples/**/*.test.ts"] } })

@@ -3,9 +3,12 @@
  * 1. overhead: deletes through unrate's Node layer vs a bare undici loop;
  * 3. rate limits: a batch through unrate vs plain HttpClient.retryTransient
  *    against a limit of R requests per second answered 429 without Retry-After;
+ * 4. faults: a batch through 5% 503s, 2% connection resets and 3% 429s vs the
+ *    same batch without faults, with exactly-once proof from the emulator's log;
  * 5. lookups: ratings for 10,000 ids and the number of GET requests they cost.
  *
- * Run: pnpm --filter @unrate/bench bench:comparisons
+ * Run: pnpm --filter @unrate/bench bench:comparisons [overhead|rate|faults|lookups …]
+ * (naming sections runs only those and prints them without touching docs/benchmarks.md)
  *
  * @since 0.1.0
  */
@@ -49,8 +52,11 @@ const unrateDeletes = (ids: ReadonlyArray<string>, concurrency: number) =>
 
 const sections: Array<string> = []
 
+const only = process.argv.slice(2)
+const wanted = (name: string) => only.length === 0 || only.includes(name)
+
 // 1. Overhead
-{
+if (wanted("overhead")) {
   const total = 20_000
   const rounds = 3
   const rows: Array<string> = []
@@ -85,9 +91,9 @@ ${rows.join("\n")}`)
 }
 
 // 3. Rate limits
-{
+if (wanted("rate")) {
   const limit = 200
-  const total = 4_000
+  const total = 10_000
   const concurrency = 16
   await emulator.admin("POST", "/__admin/faults", { rateLimit: limit })
   const measure = async (run: (ids: ReadonlyArray<string>) => Promise<void>) => {
@@ -143,8 +149,80 @@ Targets: at least 90% of R, 429s under 5% of requests.
 ${rows.join("\n")}`)
 }
 
+// 4. Faults
+if (wanted("faults")) {
+  const total = 10_000
+  const concurrency = 16
+  const rounds = 3
+  const faults = { error503: 0.05, resetRate: 0.02, error429: 0.03 }
+  const batch = (ids: ReadonlyArray<string>) =>
+    Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id }))), {
+      concurrency,
+      rate: Infinity
+    }).pipe(Effect.provide(client))
+  const measure = async (withFaults: boolean) => {
+    const ids = await seed(total)
+    await emulator.admin("POST", "/__admin/faults", withFaults ? faults : {})
+    const started = performance.now()
+    const summary = await Effect.runPromise(batch(ids))
+    const seconds = (performance.now() - started) / 1000
+    await emulator.admin("POST", "/__admin/faults", {})
+    const entries = await log()
+    const deletedPerId = new Map<string, number>()
+    for (const entry of entries) {
+      if (entry.method === "DELETE" && entry.status === 204) {
+        deletedPerId.set(entry.path, (deletedPerId.get(entry.path) ?? 0) + 1)
+      }
+    }
+    const exactlyOnce = ids.every((id) => deletedPerId.get(`/v1/me/ratings/library-songs/${id}`) === 1) &&
+      deletedPerId.size === total
+    const state = await emulator.admin("GET", "/__admin/state")
+    return {
+      seconds,
+      requests: entries.length,
+      byStatus: (status: number) => entries.filter((entry) => entry.status === status).length,
+      notFound: entries.filter((entry) => entry.status === 404).length,
+      exactlyOnce,
+      left: (state.ratings as ReadonlyArray<unknown>).length,
+      summary
+    }
+  }
+  const clean: Array<Awaited<ReturnType<typeof measure>>> = []
+  const faulty: Array<Awaited<ReturnType<typeof measure>>> = []
+  for (let round = 0; round < rounds; round++) {
+    clean.push(await measure(false))
+    faulty.push(await measure(true))
+  }
+  const row = (name: string, runs: typeof clean) => {
+    const last = runs[runs.length - 1]!
+    return `| ${name} | ${median(runs.map((r) => r.seconds)).toFixed(2)} | ${
+      Math.round(median(runs.map((r) => r.requests)))
+    } | ${last.byStatus(503)} / ${last.byStatus(0)} / ${last.byStatus(429)} | ${
+      runs.map((r) => r.summary.deleted).join(", ")
+    } | ${runs.every((r) => r.exactlyOnce && r.notFound === 0 && r.left === 0) ? "yes" : "**no**"} |`
+  }
+  const rows = [row("no faults", clean), row("5% 503, 2% resets, 3% 429", faulty)]
+  rows.forEach((r) => console.log(r))
+  const slowdown = median(faulty.map((r) => r.seconds)) / median(clean.map((r) => r.seconds))
+  sections.push(`### Faults
+
+${total.toLocaleString("en")} deletes through \`Batch.run\` (concurrency ${concurrency}, the default retry policy, no
+rate ceiling), alternating a fault-free run with a run where the emulator answers 5% of requests 503,
+resets 2% of connections before answering and answers 3% with 429; ${rounds} rounds, median time. "Exactly
+once" checks the emulator's request log of every run: each of the ${
+    total.toLocaleString("en")
+  } ids has exactly one DELETE
+answered 204, no DELETE was answered 404 (none was deleted twice), and the emulator holds none of them afterwards.
+
+| run | seconds (median) | requests (median) | 503 / reset / 429 (last run) | deleted per run | exactly once, every run |
+| --- | --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+The faulty runs take ${slowdown.toFixed(2)}× the fault-free time.`)
+}
+
 // 5. Lookups
-{
+if (wanted("lookups")) {
   const ids = await seed(10_000)
   await emulator.admin("POST", "/__admin/reset")
   await Effect.runPromise(AppleMusicRatings.getRatings("library-songs", ids).pipe(Effect.provide(client)))
@@ -157,13 +235,16 @@ Ratings for 10,000 ids through \`AppleMusicRatings.getRatings\`: **${gets} GET r
 
 await emulator.stop()
 
-writeSection(
-  "comparisons",
-  `## Side by side
+if (only.length > 0) console.log(sections.join("\n\n"))
+else {
+  writeSection(
+    "comparisons",
+    `## Side by side
 
 Machine: ${machine()}. The emulator runs in its own process.
 
 ${sections.join("\n\n")}
 
 Reproduce: \`pnpm --filter @unrate/bench bench:comparisons\``
-)
+  )
+}

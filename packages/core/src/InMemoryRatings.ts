@@ -13,7 +13,13 @@
  *   const store = yield* InMemoryRatings.InMemoryRatings
  *   yield* store.failNext(2, 503)
  *   yield* AppleMusicRatings.deleteRating("library-songs", "i.7PJNN4mfXlD68R")
- * }).pipe(Effect.provide(InMemoryRatings.layer({ ratings: [["library-songs", "i.7PJNN4mfXlD68R", -1]] })))
+ *   return yield* store.lookup("library-songs", "i.7PJNN4mfXlD68R")
+ * }).pipe(Effect.provide(InMemoryRatings.layer({
+ *   ratings: [["library-songs", "i.7PJNN4mfXlD68R", -1]],
+ *   retry: InMemoryRatings.immediateRetry
+ * })))
+ *
+ * Effect.runPromise(program).then((left) => assert.strictEqual(left, undefined))
  * ```
  *
  * @since 0.1.0

@@ -46,6 +46,11 @@ export * as RatingsError from "./RatingsError.js"
 /**
  * @since 0.1.0
  */
+export * as RatingsMetrics from "./RatingsMetrics.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as RatingValue from "./RatingValue.js"
 
 /**

@@ -1,5 +1,5 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { AppleMusicRatings } from "@unrate/core"
+import { AppleMusicRatings, RetryPolicy } from "@unrate/core"
 import { NodeAppleMusic } from "@unrate/platform"
 import { Effect } from "effect"
 
@@ -9,7 +9,7 @@ const program = Effect.gen(function*() {
   yield* Effect.log("rating deleted")
 }).pipe(
   Effect.catchTag("NotFound", () => Effect.log("nothing to delete")),
-  Effect.provide(NodeAppleMusic.layerConfig())
+  Effect.provide(NodeAppleMusic.layerConfig({ retry: RetryPolicy.make({ retries: 5, cap: "10 seconds" }) }))
 )
 
 NodeRuntime.runMain(program)

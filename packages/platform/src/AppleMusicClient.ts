@@ -43,7 +43,11 @@ export interface Options extends AppleMusicRatings.PolicyOptions {
   readonly developerToken: Redacted.Redacted<string> | DeveloperToken.SigningMaterial
   /** The music user token MusicKit gave the user. */
   readonly userToken: Redacted.Redacted<string>
-  /** How long one attempt may take before it fails as Transport (Timeout). Default 30 s. */
+  /**
+   * How long one attempt may take before it fails as Transport (Timeout). Default 30 s.
+   * `Duration.infinity` leaves timing out to the HttpClient (NodeAppleMusic does: undici
+   * enforces the limit there, which costs nothing per request).
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /** Adapts the HttpClient (a proxy, extra headers, tracing). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined

@@ -6,12 +6,11 @@
  * ```ts
  * import { AppleMusicRatings } from "@unrate/core"
  * import { NodeAppleMusic } from "@unrate/platform"
- * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect } from "effect"
  *
- * AppleMusicRatings.deleteRating("library-songs", "i.7PJNN4mfXlD68R").pipe(
- *   Effect.provide(NodeAppleMusic.layerConfig()),
- *   NodeRuntime.runMain
+ * // Run with NodeRuntime.runMain(main): reads the tokens from the environment.
+ * export const main = AppleMusicRatings.deleteRating("library-songs", "i.7PJNN4mfXlD68R").pipe(
+ *   Effect.provide(NodeAppleMusic.layerConfig())
  * )
  * ```
  *
@@ -20,7 +19,10 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as AppleMusicRatings from "@unrate/core/AppleMusicRatings"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Undici from "undici"
 import * as AppleMusicClient from "./AppleMusicClient.js"
 import type * as AppleMusicConfig from "./AppleMusicConfig.js"
 
@@ -33,7 +35,27 @@ import type * as AppleMusicConfig from "./AppleMusicConfig.js"
 export const layer = (
   options: AppleMusicClient.Options
 ): Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError> =>
-  AppleMusicClient.layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  AppleMusicClient.layer({ ...options, timeout: Duration.infinity }).pipe(
+    Layer.provide(undiciClient(options.timeout))
+  )
+
+/**
+ * undici with the attempt timeout built in: the time to the answer's headers,
+ * and between chunks of its body, each at most `timeout`.
+ */
+const undiciClient = (timeout: Duration.DurationInput | undefined) => {
+  const limit = Duration.decode(timeout ?? AppleMusicClient.defaultTimeout)
+  const millis = Duration.isFinite(limit) ? Math.max(1, Duration.toMillis(limit)) : 0
+  return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
+    Layer.provide(Layer.scoped(
+      NodeHttpClient.Dispatcher,
+      Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent({ headersTimeout: millis, bodyTimeout: millis, connectTimeout: millis })),
+        (agent) => Effect.promise(() => agent.destroy())
+      )
+    ))
+  )
+}
 
 /**
  * The service configured from the environment over Node's undici HttpClient.
@@ -44,6 +66,6 @@ export const layer = (
 export const layerConfig = (
   options?: Omit<AppleMusicClient.Options, "developerToken" | "userToken" | "baseUrl">
 ): Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError> =>
-  AppleMusicClient.layerConfig(options).pipe(
-    Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeFileSystem.layer))
+  AppleMusicClient.layerConfig({ ...options, timeout: Duration.infinity }).pipe(
+    Layer.provide(Layer.merge(undiciClient(options?.timeout), NodeFileSystem.layer))
   )

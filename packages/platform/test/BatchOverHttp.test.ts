@@ -48,6 +48,29 @@ describe("Batch over HTTP", () => {
       assert.strictEqual(yield* emulator.store.count(), 0)
     }))
 
+  it.scopedLive("reliability: through 5% 503s, 2% resets and 3% 429s every target is deleted exactly once", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ seed: 4, faults: { error503: 0.05, resetRate: 0.02, error429: 0.03 } })
+      const seeded = yield* emulator.store.seedLibrary({ kind: "library-songs", size: 1000, dislikes: 1 })
+      const summary = yield* Batch.run(songs(seeded.dislikes), { concurrency: 16 }).pipe(
+        Effect.provide(client(emulator))
+      )
+      assert.deepStrictEqual([summary.deleted, summary.failed, summary.absent, summary.stoppedBy], [1000, 0, 0, null])
+      const log = yield* emulator.requestLog
+      const statuses = new Set(log.map((entry) => entry.status))
+      assert.isTrue(statuses.has(503) && statuses.has(0) && statuses.has(429), [...statuses].join(","))
+      const deletedPerPath = new Map<string, number>()
+      for (const entry of log) {
+        if (entry.status === 204) deletedPerPath.set(entry.path, (deletedPerPath.get(entry.path) ?? 0) + 1)
+      }
+      for (const id of seeded.dislikes) {
+        assert.strictEqual(deletedPerPath.get(`/v1/me/ratings/library-songs/${id}`), 1, id)
+      }
+      assert.strictEqual(deletedPerPath.size, 1000)
+      assert.isFalse(log.some((entry) => entry.status === 404))
+      assert.strictEqual(yield* emulator.store.count(), 0)
+    }))
+
   it.scopedLive("under an emulator limit of R req/s, 429s stay under 5% of requests", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ faults: { rateLimit: 100 } })

@@ -1,13 +1,14 @@
 import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Stream from "effect/Stream"
@@ -22,6 +23,7 @@ import type { RatingsBackend } from "../RatingRequest.js"
 import { DeleteRating, GetRating, GetRatings, ListLibraryPage, SetRating } from "../RatingRequest.js"
 import type { Operation, RatingsError } from "../RatingsError.js"
 import { InvalidId, InvalidInput, NotFound, UnexpectedResponse } from "../RatingsError.js"
+import * as RatingsMetrics from "../RatingsMetrics.js"
 import { isRatingValue } from "../RatingValue.js"
 import type { RatingValue } from "../RatingValue.js"
 import * as RetryPolicy from "../RetryPolicy.js"
@@ -88,6 +90,44 @@ const statusOf = (exit: Exit.Exit<unknown, RatingsError>, success: number): numb
     }
   })
 
+const tagged = new Map<string, {
+  readonly retries: Metric.Metric.Counter<number>
+  readonly duration: Metric.Metric.Histogram<number>
+  readonly requests: Map<number | string, Metric.Metric.Counter<number>>
+}>()
+
+/** The service's metrics for one operation, tagged once and reused. */
+const metricsFor = (operation: string) => {
+  let found = tagged.get(operation)
+  if (found === undefined) {
+    found = {
+      retries: Metric.tagged(RatingsMetrics.retries, "operation", operation),
+      duration: Metric.tagged(RatingsMetrics.duration, "operation", operation),
+      requests: new Map()
+    }
+    tagged.set(operation, found)
+  }
+  return found
+}
+
+const requestsFor = (operation: string, status: number | string) => {
+  const metrics = metricsFor(operation)
+  let counter = metrics.requests.get(status)
+  if (counter === undefined) {
+    counter = Metric.tagged(Metric.tagged(RatingsMetrics.requests, "operation", operation), "status", String(status))
+    metrics.requests.set(status, counter)
+  }
+  return counter
+}
+
+/** Requests built here carry input the service has already validated. */
+const trusted = { disableValidation: true } as const
+
+/** Attempts of one call, counted across retries. */
+interface Attempts {
+  count: number
+}
+
 const dropUndefined = (options: { readonly language?: string | undefined }) =>
   options.language === undefined ? {} : { language: options.language }
 
@@ -101,53 +141,64 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
       Option.getOrElse(() => ownLimiter)
     )
 
-    const send = <A>(attempts: Ref.Ref<number>, attempt: Effect.Effect<A, RatingsError>) =>
-      Effect.gen(function*() {
-        const limiter = yield* currentLimiter
-        yield* limiter.take
-        yield* Ref.update(attempts, (n) => n + 1)
-        return yield* Effect.tapBoth(attempt, {
-          onFailure: (error) =>
-            error._tag === "RateLimited"
-              ? limiter.rateLimited(Option.map(Option.fromNullable(error.retryAfterMillis), Duration.millis))
-              : error._tag === "NotFound" || error._tag === "BadRequest"
-              ? limiter.succeeded
-              : Effect.void,
-          onSuccess: () => limiter.succeeded
-        })
-      }).pipe(Effect.retry(policy))
+    const send = <A>(attempts: Attempts, attempt: Effect.Effect<A, RatingsError>) =>
+      Effect.flatMap(currentLimiter, (limiter) =>
+        Effect.zipRight(
+          limiter.take,
+          Effect.suspend(() => {
+            attempts.count++
+            return Effect.tapBoth(attempt, {
+              onFailure: (error) =>
+                error._tag === "RateLimited"
+                  ? limiter.rateLimited(Option.map(Option.fromNullable(error.retryAfterMillis), Duration.millis))
+                  : error._tag === "NotFound" || error._tag === "BadRequest"
+                  ? limiter.succeeded
+                  : Effect.void,
+              onSuccess: () => limiter.succeeded
+            })
+          })
+        )).pipe(Effect.retry(policy))
 
     const traced = <A>(
       name: string,
       attributes: Record<string, unknown>,
       successStatus: number,
-      run: (attempts: Ref.Ref<number>) => Effect.Effect<A, RatingsError>
-    ): Effect.Effect<A, RatingsError> =>
-      Effect.flatMap(Ref.make(0), (attempts) =>
-        run(attempts).pipe(
+      run: (attempts: Attempts) => Effect.Effect<A, RatingsError>
+    ): Effect.Effect<A, RatingsError> => {
+      const metrics = metricsFor(name)
+      return Effect.flatMap(Clock.currentTimeMillis, (started) => {
+        const attempts: Attempts = { count: 0 }
+        return run(attempts).pipe(
           Effect.onExit((exit) =>
-            Effect.flatMap(Ref.get(attempts), (count) =>
-              Effect.annotateCurrentSpan({
-                "unrate.attempts": count,
-                "unrate.status": statusOf(exit, successStatus)
-              }))
+            Effect.flatMap(
+              Effect.zip(Clock.currentTimeMillis, FiberRef.get(FiberRef.currentMetricLabels)),
+              ([now, labels]) => {
+                const status = statusOf(exit, successStatus)
+                requestsFor(name, status).unsafeUpdate(1, labels)
+                if (attempts.count > 1) metrics.retries.unsafeUpdate(attempts.count - 1, labels)
+                metrics.duration.unsafeUpdate(now - started, labels)
+                return Effect.annotateCurrentSpan({ "unrate.attempts": attempts.count, "unrate.status": status })
+              }
+            )
           )
-        )).pipe(Effect.withSpan(name, { attributes }))
+        )
+      }).pipe(Effect.withSpan(name, { attributes, captureStackTrace: false }))
+    }
 
     const resolver = RequestResolver.makeBatched((requests: Arr.NonEmptyArray<GetRating>) => {
       const groups = Arr.groupBy(requests, (request) => `${request.kind}\u0000${request.language ?? ""}`)
       return Effect.forEach(Object.values(groups), (group) => {
         const first = group[0]!
         if (group.length === 1) {
-          return Effect.exit(send(Ref.unsafeMake(0), backend.getRating(first))).pipe(
+          return Effect.exit(send({ count: 0 }, backend.getRating(first))).pipe(
             Effect.flatMap((exit) => Request.complete(first, exit))
           )
         }
         const ids = Arr.dedupe(group.map((request) => request.id))
         return Effect.forEach(Arr.chunksOf(ids, batchSize), (chunk) => {
           const waiting = group.filter((request) => chunk.includes(request.id))
-          const lookup = new GetRatings({ kind: first.kind, ids: chunk, ...dropUndefined(first) })
-          return Effect.exit(send(Ref.unsafeMake(0), backend.getRatings(lookup))).pipe(
+          const lookup = new GetRatings({ kind: first.kind, ids: chunk, ...dropUndefined(first) }, trusted)
+          return Effect.exit(send({ count: 0 }, backend.getRatings(lookup))).pipe(
             Effect.flatMap((exit) =>
               Effect.forEach(waiting, (request) => {
                 if (Exit.isFailure(exit)) return Request.failCause(request, exit.cause)
@@ -176,7 +227,10 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
           Effect.gen(function*() {
             const language = yield* validate("delete", kind, options)
             yield* checkId(kind, id, "delete")
-            yield* send(attempts, backend.deleteRating(new DeleteRating({ kind, id, ...dropUndefined({ language }) })))
+            yield* send(
+              attempts,
+              backend.deleteRating(new DeleteRating({ kind, id, ...dropUndefined({ language }) }, trusted))
+            )
           })
       )
 
@@ -187,8 +241,8 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
         Effect.gen(function*() {
           const language = yield* validate("get", kind, options)
           yield* checkId(kind, id, "get")
-          yield* Ref.update(attempts, (n) => n + 1)
-          return yield* Effect.request(new GetRating({ kind, id, ...dropUndefined({ language }) }), resolver)
+          attempts.count++
+          return yield* Effect.request(new GetRating({ kind, id, ...dropUndefined({ language }) }, trusted), resolver)
         }))
 
     const getRatings = (kind: RatingKind, ids: Iterable<string>, options?: RequestOptions) => {
@@ -208,7 +262,10 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
             const pages = yield* Effect.forEach(
               Arr.chunksOf(unique, batchSize),
               (chunk) =>
-                send(attempts, backend.getRatings(new GetRatings({ kind, ids: chunk, ...dropUndefined({ language }) })))
+                send(
+                  attempts,
+                  backend.getRatings(new GetRatings({ kind, ids: chunk, ...dropUndefined({ language }) }, trusted))
+                )
             )
             return pages.flat() as ReadonlyArray<Rating>
           })
@@ -234,7 +291,7 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
           }
           return yield* send(
             attempts,
-            backend.setRating(new SetRating({ kind, id, value, ...dropUndefined({ language }) }))
+            backend.setRating(new SetRating({ kind, id, value, ...dropUndefined({ language }) }, trusted))
           )
         }))
 

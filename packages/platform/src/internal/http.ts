@@ -70,6 +70,23 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
   const root = options.baseUrl.href.replace(/\/+$/, "")
   const client = options.client
 
+  // The headers every request carries, rebuilt only when the developer token changes (it is re-signed rarely).
+  let cachedHeaders: { readonly token: string; readonly headers: Headers.Input } | undefined
+  const authHeaders = (developerToken: Redacted.Redacted<string>): Headers.Input => {
+    const token = Redacted.value(developerToken)
+    if (cachedHeaders?.token !== token) {
+      cachedHeaders = {
+        token,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "music-user-token": Redacted.value(options.userToken),
+          accept: "application/json"
+        }
+      }
+    }
+    return cachedHeaders.headers
+  }
+
   const unexpected = (context: Context, status: number, description: string) =>
     new UnexpectedResponse({ ...context, status, errors: [], description })
 
@@ -92,13 +109,8 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     context: Context
   ): Effect.Effect<{ readonly status: number; readonly body: string }, RatingsError> =>
     Effect.gen(function*() {
-      const developerToken = yield* options.developerToken
-      const authorized = request.pipe(
-        HttpClientRequest.bearerToken(developerToken),
-        HttpClientRequest.setHeader("Music-User-Token", Redacted.value(options.userToken)),
-        HttpClientRequest.acceptJson
-      )
-      const response = yield* client.execute(authorized).pipe(
+      const headers = authHeaders(yield* options.developerToken)
+      const response = yield* client.execute(HttpClientRequest.setHeaders(request, headers)).pipe(
         Effect.mapError((error): RatingsError =>
           error._tag === "RequestError"
             ? new Transport({ ...context, reason: transportReason(error), description: describeCause(error.cause) })
@@ -116,7 +128,14 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
         fromStatus(response.status, { ...context, body: parsed, retryAfterMillis: retryAfter })
       )
     }).pipe(
-      Effect.timeoutFail({
+      timeLimit(context),
+      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
+    )
+
+  // An Effect-level timeout forks fibers on every attempt; an infinite one is left to the HttpClient (undici on Node).
+  const timeLimit = (context: Context) => <A>(self: Effect.Effect<A, RatingsError>): Effect.Effect<A, RatingsError> =>
+    Duration.isFinite(options.timeout)
+      ? Effect.timeoutFail(self, {
         duration: options.timeout,
         onTimeout: () =>
           new Transport({
@@ -124,9 +143,8 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
             reason: "Timeout",
             description: `no answer within ${Duration.format(options.timeout)}`
           })
-      }),
-      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
-    )
+      })
+      : self
 
   const ratingUrl = (kind: RatingKind, id: string) => `${root}/v1/me/ratings/${kind}/${encodeURIComponent(id)}`
 

@@ -1,11 +1,12 @@
 /**
  * Memory at scale: 10k, 100k and 1M ids read from a file through the batch
  * engine with a journal, each in its own process; peak RSS and wall time.
- * Dry runs cover every size (the emulator would make 1M deletes a
- * quarter-hour job); real deletes against the emulator cover 10k and 100k at
- * two concurrencies, showing cost follows concurrency, not n.
+ * The `unrate` command covers dry runs of every size (the emulator would make
+ * 1M deletes a quarter-hour job) and real deletes of 100k against the emulator
+ * at two concurrencies, showing cost follows concurrency, not n; `Batch.run`
+ * in a plain script shows what V8's default heap settings cost.
  *
- * Run: pnpm --filter @unrate/bench bench:memory
+ * Run: pnpm --filter @unrate/bench bench:memory (QUICK=1: only the smallest dry run, to try the harness)
  *
  * @since 0.1.0
  */
@@ -43,6 +44,47 @@ const child = (args: ReadonlyArray<string>): Promise<any> =>
     )
   })
 
+// The command itself, bundled the same way (next to its package.json, which it reads for its version), run
+// under a wrapper that samples RSS and reports the peak when the command exits.
+const cliBundle = Path.resolve(here, "../../cli/build/bench/unrate.mjs")
+await Esbuild.build({
+  entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outfile: cliBundle,
+  logLevel: "warning",
+  banner: {
+    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
+  }
+})
+const wrapper = Path.join(dir, "measure.mjs")
+Fs.writeFileSync(
+  wrapper,
+  `import * as Fs from "node:fs"
+const samples = []
+setInterval(() => samples.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 500).unref()
+const started = performance.now()
+process.on("exit", () => Fs.writeFileSync(process.env.MEASURE_OUT, JSON.stringify({
+  seconds: (performance.now() - started) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, samplesMb: samples
+})))
+await import(${JSON.stringify(Url.pathToFileURL(cliBundle).href)})
+`
+)
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<any> =>
+  new Promise((resolve, reject) => {
+    const out = Path.join(dir, "measure.json")
+    ChildProcess.execFile(
+      process.execPath,
+      [wrapper, ...args, "--json"],
+      { cwd: here, maxBuffer: 64 * 2 ** 20, env: { ...process.env, ...env, MEASURE_OUT: out } },
+      (error, stdout) => {
+        if (error && error.code !== 0) return reject(error)
+        resolve({ ...JSON.parse(stdout), ...JSON.parse(Fs.readFileSync(out, "utf8")) })
+      }
+    )
+  })
+
 const idsFile = (name: string, ids: Iterable<string>) => {
   const path = Path.join(dir, name)
   const out = Fs.openSync(path, "w")
@@ -74,31 +116,55 @@ const report = (label: string, n: number, concurrency: number, result: any) => {
   console.log(row)
 }
 
-for (const n of [10_000, 100_000, 1_000_000]) {
-  const file = idsFile(`dry-${n}.txt`, generated(n))
-  const result = await child([file, Path.join(dir, `dry-${n}.jsonl`), "dry-run", "8"])
-  if (result.planned !== n) throw new Error(`planned ${result.planned} of ${n}`)
-  report("dry run + journal", n, 8, result)
-}
-
 const emulator = await startEmulator({ log: false })
+const emulatorEnv = {
+  APPLE_MUSIC_BASE_URL: emulator.url,
+  APPLE_MUSIC_DEVELOPER_TOKEN: "emulator-developer-token",
+  APPLE_MUSIC_USER_TOKEN: "emulator-user-token"
+}
+const seededFile = async (n: number, name: string) => {
+  await emulator.admin("POST", "/__admin/reset")
+  const seeded = await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })
+  return idsFile(name, seeded.dislikes)
+}
 try {
-  for (const n of [10_000, 100_000]) {
-    for (const concurrency of [8, 64]) {
-      await emulator.admin("POST", "/__admin/reset")
-      const seeded = await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })
-      const file = idsFile(`delete-${n}-${concurrency}.txt`, seeded.dislikes)
-      const result = await child([
-        file,
-        Path.join(dir, `delete-${n}-${concurrency}.jsonl`),
-        "delete",
-        String(concurrency),
-        emulator.url
-      ])
-      if (result.deleted !== n) throw new Error(`deleted ${result.deleted} of ${n}`)
-      report("delete + journal", n, concurrency, result)
-    }
+  for (const n of (process.env.QUICK ? [10_000] : [10_000, 100_000, 1_000_000])) {
+    const file = idsFile(`dry-${n}.txt`, generated(n))
+    const result = await cli(
+      ["delete", "library-songs", "--ids-file", file, "--journal", Path.join(dir, `cli-dry-${n}.jsonl`), "--dry-run"],
+      emulatorEnv
+    )
+    if (result.planned !== n) throw new Error(`planned ${result.planned} of ${n}`)
+    report("`unrate delete --dry-run`, journal", n, 8, result)
   }
+  for (const concurrency of [8, 64]) {
+    const n = 100_000
+    const file = await seededFile(n, `cli-delete-${concurrency}.txt`)
+    const result = await cli([
+      "delete",
+      "library-songs",
+      "--ids-file",
+      file,
+      "--journal",
+      Path.join(dir, `cli-delete-${concurrency}.jsonl`),
+      "--concurrency",
+      String(concurrency),
+      "--rate",
+      "1000000"
+    ], emulatorEnv)
+    if (result.deleted !== n) throw new Error(`deleted ${result.deleted} of ${n}`)
+    report("`unrate delete`, journal, against the emulator", n, concurrency, result)
+  }
+  // The engine in a process of its own with V8's default heap settings, for comparison.
+  const existing = Path.join(dir, "dry-1000000.txt")
+  const file = Fs.existsSync(existing) ? existing : idsFile("dry-1000000.txt", generated(1_000_000))
+  const library = await child([file, Path.join(dir, "lib-dry.jsonl"), "dry-run", "8"])
+  if (library.planned !== 1_000_000) throw new Error(`planned ${library.planned}`)
+  report("`Batch.run` dry run, journal, default V8 heap settings", 1_000_000, 8, library)
+  const deleteFile = await seededFile(100_000, "lib-delete.txt")
+  const deleted = await child([deleteFile, Path.join(dir, "lib-delete.jsonl"), "delete", "8", emulator.url])
+  if (deleted.deleted !== 100_000) throw new Error(`deleted ${deleted.deleted}`)
+  report("`Batch.run` deletes, journal, default V8 heap settings", 100_000, 8, deleted)
 } finally {
   await emulator.stop()
   Fs.rmSync(dir, { recursive: true, force: true })
@@ -108,10 +174,13 @@ writeSection(
   "memory",
   `## Memory at scale
 
-Ids read from a file (one per line) through \`Batch.run\` with a JSON Lines journal, each run in its own
-process. The child is bundled with esbuild and run by plain \`node\` (no TypeScript loader in the
-process). Peak RSS is the process's maximum resident set; the samples are RSS at a quarter, half, three
-quarters and the end of the run. Machine: ${machine()}. Target: under 150 MB at 1,000,000 ids.
+Ids read from a file (one per line) through the batch engine with a JSON Lines journal, each run in its own
+process under plain \`node\` (bundled with esbuild: no TypeScript loader in the process). The first rows run the
+\`unrate\` command itself, which starts V8 with a small young generation and \`--optimize-for-size\` (see
+\`packages/cli/src/bin.ts\`); the last rows run \`Batch.run\` in a script with V8's default heap settings, which
+let the heap fill with garbage before collecting it. Peak RSS is the process's maximum resident set; the samples
+are RSS at a quarter, half, three quarters and the end of the run. Machine: ${machine()}.
+Target: under 150 MB at 1,000,000 ids, flat.
 
 | run | ids | concurrency | seconds | peak RSS (MB) | RSS samples (MB) |
 | --- | --- | --- | --- | --- | --- |

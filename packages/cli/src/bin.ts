@@ -2,8 +2,19 @@
 /**
  * The `unrate` executable.
  *
+ * A batch allocates many short-lived objects; with V8's default young
+ * generation (up to 16 MB a semi-space) and growth heuristics, the heap of a
+ * million-id batch swells to about 180 MB of mostly garbage. A small young
+ * generation and `--optimize-for-size` keep it near 120 MB at a few percent of
+ * speed, which the network never notices. The flags are set before the command
+ * is loaded, so they apply from the first allocation on.
+ *
  * @since 0.1.0
  */
-import { main } from "./Cli.js"
+import * as V8 from "node:v8"
 
+V8.setFlagsFromString("--max-semi-space-size=1")
+V8.setFlagsFromString("--optimize-for-size")
+
+const { main } = await import("./Cli.js")
 main(process.argv)

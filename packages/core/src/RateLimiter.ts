@@ -5,7 +5,7 @@
  * slows all of them; a `Retry-After` also holds every new request back until
  * it has passed. How much depends on the last second's answers:
  *
- * - A limit was hit (429s are at least 10% of 50 or more answers, 5 of them at
+ * - A limit was hit (429s are at least 5% of 100 or more answers, 5 of them at
  *   least): the rate drops to 90% of what the server answered, never below half
  *   in one go; later answers in the same second refine that drop, they never
  *   compound it. Answers then raise the rate gradually (0.02% of it each, at
@@ -51,7 +51,7 @@ export interface Options {
   readonly decrease?: number | undefined
   /** How much each answer raises a lowered rate, as a share of it (at least 0.05 requests per second). Default 0.0002. */
   readonly increase?: number | undefined
-  /** The share of 429s among the last second's answers (50 at least, 5 of them 429s) from which a limit counts as hit. Default 0.1. */
+  /** The share of 429s among the last second's answers (100 at least, 5 of them 429s) from which a limit counts as hit. Default 0.05. */
   readonly threshold?: number | undefined
 }
 
@@ -131,7 +131,7 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
     const minimum = Math.min(options.minimum ?? 1, ceiling)
     const decrease = options.decrease ?? 0.9
     const increase = options.increase ?? 0.0002
-    const threshold = options.threshold ?? 0.1
+    const threshold = options.threshold ?? 0.05
     const now = yield* Clock.currentTimeMillis
     const state = yield* Ref.make<State>({
       startedAt: Infinity,
@@ -170,7 +170,7 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
         : Infinity
       if (!Number.isFinite(current)) return { rate: s.rate, limit: false }
       // A limit is hit when 429s are a real share of enough answers; a few early ones prove nothing.
-      const hit = share >= threshold && limited >= 5 && limited + answered >= 50
+      const hit = share >= threshold && limited >= 5 && limited + answered >= 100
       if (hit) return { rate: Math.max(minimum, current / 2, Math.min(current, answered) * decrease), limit: true }
       return { rate: Math.max(minimum, current * (1 - share)), limit: false }
     }

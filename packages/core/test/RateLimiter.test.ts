@@ -34,8 +34,8 @@ describe("RateLimiter", () => {
       // the first 429 of 81 answers in the last second looks stray: it takes off its share
       yield* limiter.rateLimited(Option.none())
       assert.closeTo(yield* limiter.currentRate, 100 * 80 / 81, 1e-9)
-      // by the ninth (9 of 89 answers, over 10%) a limit was hit: to 90% of what the server answered
-      for (let i = 0; i < 7; i++) yield* limiter.rateLimited(Option.none())
+      // at the twentieth (20 of 100 answers: enough of them, over 5%) a limit was hit: to 90% of what the server answered
+      for (let i = 0; i < 18; i++) yield* limiter.rateLimited(Option.none())
       assert.closeTo(yield* limiter.currentRate, 100 * 80 / 81, 1e-9)
       yield* limiter.rateLimited(Option.none())
       assert.strictEqual(yield* limiter.currentRate, 72)
@@ -71,7 +71,7 @@ describe("RateLimiter", () => {
       yield* TestClock.adjust("500 millis")
       for (let i = 0; i < 5; i++) yield* limiter.rateLimited(Option.none())
       yield* limiter.rateLimited(Option.some(Duration.seconds(2)))
-      // 50 answered in half a second and 6 of 56 answers were 429s: a limit, at 90% of 100 answered per second
+      // 50 answered in half a second and 3 of 53 answers were 429s: a limit, at 90% of 100 answered per second
       assert.strictEqual(yield* limiter.currentRate, 90)
       const fiber = yield* Effect.fork(limiter.take)
       yield* TestClock.adjust("1999 millis")

@@ -33,6 +33,6 @@ export const fromFile = (path: string): Stream.Stream<string, PlatformError, Fil
   Stream.unwrap(
     Effect.map(
       FileSystem.FileSystem,
-      (fs) => parse(Stream.decodeText(fs.stream(path, { chunkSize: FileSystem.KiB(64) })))
+      (fs) => parse(Stream.decodeText(fs.stream(path, { chunkSize: FileSystem.KiB(4) })))
     )
   )

@@ -66,6 +66,18 @@ describe("unrate login", () => {
       assert.strictEqual((yield* login.result).code, 0)
     }))
 
+  it.scopedLive("a page closed before signing in makes the command exit 3 with a message, storing nothing", () =>
+    Effect.gen(function*() {
+      const env = cleanEnv({ APPLE_MUSIC_DEVELOPER_TOKEN: developerToken })
+      const login = yield* startLogin(env)
+      const nonce = yield* nonceOf(login.url)
+      assert.strictEqual(yield* post(new URL("closed", login.url).href, { nonce }), 204)
+      const result = yield* login.result
+      assert.strictEqual(result.code, 3, result.stderr)
+      assert.include(result.stderr, "the sign-in page was closed before Apple signed you in")
+      assert.isFalse(Fs.existsSync(credentialsOf(env)))
+    }))
+
   it.scoped("gives up when the page is closed and not reopened, or after the timeout", () =>
     Effect.gen(function*() {
       const listening = yield* Deferred.make<string>()

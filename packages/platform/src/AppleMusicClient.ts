@@ -91,7 +91,8 @@ export const make = (
     const developerToken = Redacted.isRedacted(options.developerToken)
       ? DeveloperToken.fromToken(options.developerToken)
       : yield* Effect.mapError(DeveloperToken.fromSigningMaterial(options.developerToken), toConfigurationError)
-    const client = yield* HttpClient.HttpClient
+    // Apple has no use for our trace ids: no traceparent header leaves the process.
+    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const backend = internal.makeBackend({
       client: options.transformClient === undefined ? client : options.transformClient(client),
       baseUrl,

@@ -7,6 +7,7 @@ import { AppleMusicRatings, RetryPolicy } from "@unrate/core"
 import { Emulator } from "@unrate/emulator"
 import { NodeAppleMusic } from "@unrate/platform"
 import { Effect, Layer, Redacted } from "effect"
+import * as Http from "node:http"
 
 describe("OpenTelemetry", () => {
   it.scopedLive("exports a span per call with kind, id, status and attempts, metrics, and never a token", () =>
@@ -32,8 +33,26 @@ describe("OpenTelemetry", () => {
         retry: RetryPolicy.make({ base: "1 millis", retries: 3 })
       })
       // The exporters forget everything when the SDK shuts down: read them while the layer is open.
+      // A bare server that records what arrives: no traceparent may reach Apple.
+      const seen: Array<Http.IncomingHttpHeaders> = []
+      const recorder = yield* Effect.acquireRelease(
+        Effect.async<Http.Server>((resume) => {
+          const server = Http.createServer((request, response) => {
+            seen.push(request.headers)
+            response.writeHead(204).end()
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const recorded = NodeAppleMusic.layer({
+        baseUrl: `http://127.0.0.1:${(recorder.address() as { port: number }).port}`,
+        developerToken: Redacted.make(developerToken),
+        userToken: Redacted.make(userToken)
+      })
       const [finished, exported] = yield* Effect.gen(function*() {
         yield* AppleMusicRatings.deleteRating("library-songs", "i.traced")
+        yield* AppleMusicRatings.deleteRating("library-songs", "i.recorded").pipe(Effect.provide(recorded))
         yield* Effect.promise(() => reader.forceFlush())
         return [
           spans.getFinishedSpans(),
@@ -53,6 +72,10 @@ describe("OpenTelemetry", () => {
         finished.filter((span) => span.parentSpanContext?.spanId === call!.spanContext().spanId).length,
         3
       )
+
+      assert.strictEqual(seen.length, 1)
+      assert.notProperty(seen[0], "traceparent")
+      assert.notProperty(seen[0], "b3")
 
       const everything = JSON.stringify(finished.map((span) => ({ name: span.name, attributes: span.attributes })))
       assert.notInclude(everything, developerToken)

@@ -40,8 +40,10 @@ export const layer = (
   )
 
 /**
- * undici with the attempt timeout built in: the time to the answer's headers,
- * and between chunks of its body, each at most `timeout`.
+ * undici with the attempt timeout built in: connecting, the time to the
+ * answer's headers, and between chunks of its body, each at most `timeout`.
+ * `@effect/platform` passes its own (disabled) timeouts with every request, so
+ * an interceptor puts ours back in their place.
  */
 const undiciClient = (timeout: Duration.DurationInput | undefined) => {
   const limit = Duration.decode(timeout ?? AppleMusicClient.defaultTimeout)
@@ -50,7 +52,11 @@ const undiciClient = (timeout: Duration.DurationInput | undefined) => {
     Layer.provide(Layer.scoped(
       NodeHttpClient.Dispatcher,
       Effect.acquireRelease(
-        Effect.sync(() => new Undici.Agent({ headersTimeout: millis, bodyTimeout: millis, connectTimeout: millis })),
+        Effect.sync(() =>
+          new Undici.Agent({ connect: { timeout: millis } }).compose((dispatch) => (request, handler) =>
+            dispatch({ ...request, headersTimeout: millis, bodyTimeout: millis }, handler)
+          )
+        ),
         (agent) => Effect.promise(() => agent.destroy())
       )
     ))

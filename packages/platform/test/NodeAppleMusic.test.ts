@@ -1,9 +1,9 @@
+import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicRatings, RatingKind, RetryPolicy } from "@unrate/core"
 import { Emulator } from "@unrate/emulator"
-import type { AppleMusicClient } from "@unrate/platform"
-import { NodeAppleMusic } from "@unrate/platform"
-import { Effect, Redacted } from "effect"
+import { AppleMusicClient, NodeAppleMusic } from "@unrate/platform"
+import { Effect, Layer, Redacted } from "effect"
 import * as Jose from "jose"
 import { makeKey } from "./keys.js"
 import { sampleIds } from "./sampleIds.js"
@@ -84,6 +84,30 @@ describe("NodeAppleMusic over the emulator", () => {
       assert.isAtLeast(limited, 0)
       const retry = log.slice(limited + 1).find((entry) => entry.path === log[limited]!.path)!
       assert.isAtLeast(retry.at - log[limited]!.at, 990)
+    }))
+
+  it.scopedLive("an answer slower than the timeout fails as Transport Timeout, on Node and over any HttpClient", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ faults: { latency: "2 seconds" } })
+      yield* emulator.store.seed([["library-songs", "i.slow", -1]])
+      const options = {
+        baseUrl: emulator.url,
+        developerToken: Redacted.make(emulator.developerToken),
+        userToken: Redacted.make(emulator.userToken),
+        timeout: "100 millis",
+        retry: RetryPolicy.never
+      } as const
+      const onNode = yield* Effect.flip(AppleMusicRatings.deleteRating("library-songs", "i.slow")).pipe(
+        Effect.provide(NodeAppleMusic.layer(options))
+      )
+      assert.strictEqual(onNode._tag, "Transport")
+      assert.strictEqual(onNode._tag === "Transport" && onNode.reason, "Timeout")
+      const generic = yield* Effect.flip(AppleMusicRatings.deleteRating("library-songs", "i.slow")).pipe(
+        Effect.provide(AppleMusicClient.layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici)))
+      )
+      assert.strictEqual(generic._tag, "Transport")
+      assert.strictEqual(generic._tag === "Transport" && generic.reason, "Timeout")
+      assert.include(generic.message, "timed out")
     }))
 
   it.scopedLive("a connection reset is retried as Transport", () =>

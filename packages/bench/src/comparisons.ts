@@ -29,12 +29,15 @@ const seed = async (n: number): Promise<ReadonlyArray<string>> => {
 const log = async (): Promise<ReadonlyArray<{ method: string; path: string; status: number }>> =>
   (await emulator.admin("GET", "/__admin/log")).log
 
-const client = NodeAppleMusic.layer({
-  baseUrl: emulator.url,
-  developerToken: Redacted.make("emulator-developer-token"),
-  userToken: Redacted.make("emulator-user-token"),
-  rate: Infinity
-})
+const clientWith = (options: { readonly retry?: RetryPolicy.RetryPolicy } = {}) =>
+  NodeAppleMusic.layer({
+    baseUrl: emulator.url,
+    developerToken: Redacted.make("emulator-developer-token"),
+    userToken: Redacted.make("emulator-user-token"),
+    rate: Infinity,
+    ...options
+  })
+const client = clientWith()
 
 const unrateDeletes = (ids: ReadonlyArray<string>, concurrency: number) =>
   Effect.gen(function*() {
@@ -156,13 +159,7 @@ if (wanted("faults")) {
   const rounds = 3
   const faults = { error503: 0.05, resetRate: 0.02, error429: 0.03 }
   // The same client with a short retry backoff (20 ms instead of 250 ms), to show what the waiting costs.
-  const quickClient = NodeAppleMusic.layer({
-    baseUrl: emulator.url,
-    developerToken: Redacted.make("emulator-developer-token"),
-    userToken: Redacted.make("emulator-user-token"),
-    rate: Infinity,
-    retry: RetryPolicy.make({ base: "20 millis" })
-  })
+  const quickClient = clientWith({ retry: RetryPolicy.make({ base: "20 millis" }) })
   const batch = (ids: ReadonlyArray<string>, quick: boolean) =>
     Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id }))), {
       concurrency,

@@ -6,7 +6,7 @@
  * at two concurrencies, showing cost follows concurrency, not n; `Batch.run`
  * in a plain script shows what V8's default heap settings cost.
  *
- * Run: pnpm --filter @unrate/bench bench:memory (QUICK=1: only the smallest dry run, to try the harness)
+ * Run: pnpm --filter @unrate/bench bench:memory (QUICK=1: only the smallest dry run, printed, not written)
  *
  * @since 0.1.0
  */
@@ -21,18 +21,25 @@ import { machine, startEmulator, writeSection } from "./harness.js"
 const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-memory-"))
 
-// The child runs as one bundled JavaScript file under plain node: a TypeScript loader in the process would
-// add its own hundred-odd megabytes to what is measured.
+// Each process runs one bundled JavaScript file under plain node: a TypeScript loader in the process would
+// add its own hundred-odd megabytes to what is measured. `require` is named apart from the sources' own
+// `createRequire` imports.
+const bundleTo = (entry: string, outfile: string) =>
+  Esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "warning",
+    banner: {
+      js:
+        "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
+    }
+  })
+
 const bundle = Path.join(dir, "memoryChild.mjs")
-await Esbuild.build({
-  entryPoints: [Path.join(here, "memoryChild.ts")],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: bundle,
-  logLevel: "warning",
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }
-})
+await bundleTo(Path.join(here, "memoryChild.ts"), bundle)
 
 const child = (args: ReadonlyArray<string>): Promise<any> =>
   new Promise((resolve, reject) => {
@@ -47,17 +54,7 @@ const child = (args: ReadonlyArray<string>): Promise<any> =>
 // The command itself, bundled the same way (next to its package.json, which it reads for its version), run
 // under a wrapper that samples RSS and reports the peak when the command exits.
 const cliBundle = Path.resolve(here, "../../cli/build/bench/unrate.mjs")
-await Esbuild.build({
-  entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: cliBundle,
-  logLevel: "warning",
-  banner: {
-    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
-  }
-})
+await bundleTo(Path.resolve(here, "../../cli/src/bin.ts"), cliBundle)
 const wrapper = Path.join(dir, "measure.mjs")
 Fs.writeFileSync(
   wrapper,
@@ -128,7 +125,8 @@ const seededFile = async (n: number, name: string) => {
   return idsFile(name, seeded.dislikes)
 }
 try {
-  for (const n of (process.env.QUICK ? [10_000] : [10_000, 100_000, 1_000_000])) {
+  const quick = process.env.QUICK !== undefined
+  for (const n of (quick ? [10_000] : [10_000, 100_000, 1_000_000])) {
     const file = idsFile(`dry-${n}.txt`, generated(n))
     const result = await cli(
       ["delete", "library-songs", "--ids-file", file, "--journal", Path.join(dir, `cli-dry-${n}.jsonl`), "--dry-run"],
@@ -170,9 +168,8 @@ try {
   Fs.rmSync(dir, { recursive: true, force: true })
 }
 
-writeSection(
-  "memory",
-  `## Memory at scale
+// A quick run is a smoke test of the harness: it prints its rows and leaves docs/benchmarks.md alone.
+const section = `## Memory at scale
 
 Ids read from a file (one per line) through the batch engine with a JSON Lines journal, each run in its own
 process under plain \`node\` (bundled with esbuild: no TypeScript loader in the process). The first rows run the
@@ -187,4 +184,4 @@ Target: under 150 MB at 1,000,000 ids, flat.
 ${rows.join("\n")}
 
 Reproduce: \`pnpm --filter @unrate/bench bench:memory\``
-)
+if (!quick) writeSection("memory", section)

@@ -62,6 +62,13 @@ export const command = Command.make("unrate").pipe(
 
 const cli = Command.run(command, { name: "unrate", version })
 
+/** The exit code of a command that failed with one of these errors; any other failure is 1. */
+const exitCodeByTag: Record<string, number> = {
+  UsageError: exitCodes.usage,
+  ConfigurationError: exitCodes.usage,
+  LoginFailed: exitCodes.refused
+}
+
 /**
  * Runs the command with `process.argv`, handles SIGINT and SIGTERM (the first
  * stops a batch gracefully, the second exits at once) and exits with the
@@ -83,13 +90,7 @@ export const main = (argv: ReadonlyArray<string> = process.argv): void => {
       const message = (error as { readonly message?: string }).message ?? String(error)
       return Effect.zipRight(
         io.stderr(`unrate: ${message}\n`),
-        io.setExitCode(
-          tag === "UsageError" || tag === "ConfigurationError"
-            ? exitCodes.usage
-            : tag === "LoginFailed"
-            ? exitCodes.refused
-            : exitCodes.failed
-        )
+        io.setExitCode(exitCodeByTag[tag ?? ""] ?? exitCodes.failed)
       )
     }),
     Effect.catchAllDefect((defect) =>

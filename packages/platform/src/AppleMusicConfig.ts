@@ -54,19 +54,24 @@ const isLoopback = (hostname: string): boolean =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 
 /**
- * Checks a base URL: `https://` anywhere, `http://` only for loopback hosts
- * (127.0.0.0/8, `localhost`, `[::1]`), no credentials, query or fragment.
+ * Checks a URL unrate will talk to or load: `https://` anywhere, `http://`
+ * only for loopback hosts (127.0.0.0/8, `localhost`, `[::1]`), no
+ * credentials, query or fragment. Errors name `setting` and suggest `example`.
  *
  * @since 0.1.0
  * @category validation
  */
-export const parseBaseUrl = (input: string | URL): Either.Either<URL, ConfigurationError> => {
-  const fail = (reason: string) => Either.left(new ConfigurationError({ setting: "APPLE_MUSIC_BASE_URL", reason }))
+export const parseUrl = (
+  input: string | URL,
+  setting: string,
+  example: string
+): Either.Either<URL, ConfigurationError> => {
+  const fail = (reason: string) => Either.left(new ConfigurationError({ setting, reason }))
   let url: URL
   try {
     url = new URL(String(input))
   } catch {
-    return fail(`${JSON.stringify(String(input))} is not a URL; use e.g. ${defaultBaseUrl}`)
+    return fail(`${JSON.stringify(String(input))} is not a URL; use e.g. ${example}`)
   }
   if (url.username !== "" || url.password !== "") return fail("must not contain a user name or password")
   if (url.search !== "" || url.hash !== "") return fail("must not contain a query or a fragment")
@@ -80,6 +85,15 @@ export const parseBaseUrl = (input: string | URL): Either.Either<URL, Configurat
   }
   return fail(`${url.protocol} is not supported; use https:// (or http:// on loopback)`)
 }
+
+/**
+ * Checks a base URL (see {@link parseUrl}).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const parseBaseUrl = (input: string | URL): Either.Either<URL, ConfigurationError> =>
+  parseUrl(input, "APPLE_MUSIC_BASE_URL", defaultBaseUrl)
 
 /**
  * Where the developer token comes from.

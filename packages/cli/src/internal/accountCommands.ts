@@ -4,6 +4,7 @@ import { AppleMusicConfig, DeveloperToken } from "@unrate/platform"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ChildProcess from "node:child_process"
 import { defaultMusicKitUrl, defaultTimeout, receiveToken } from "./login.js"
@@ -14,23 +15,18 @@ const usage = (problem: string) => new UsageError({ problem })
 /** The page's developer token lives an hour when unrate signs it. */
 const pageTokenTtlSeconds = 3600
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
-
 const musicKitUrl = Effect.gen(function*() {
   const configured = yield* Config.option(Config.string("UNRATE_MUSICKIT_URL")).pipe(
     Effect.orElseSucceed(() => Option.none<string>())
   )
   if (Option.isNone(configured) || configured.value.trim() === "") return defaultMusicKitUrl
-  const text = configured.value.trim()
-  const url = URL.canParse(text) ? new URL(text) : undefined
-  if (
-    url === undefined || !(url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname)))
-  ) {
+  const url = AppleMusicConfig.parseUrl(configured.value.trim(), "UNRATE_MUSICKIT_URL", defaultMusicKitUrl)
+  if (Either.isLeft(url)) {
     return yield* usage(
-      `UNRATE_MUSICKIT_URL must be an https:// URL (or http:// on 127.0.0.1, localhost or [::1]); got ${text}`
+      `UNRATE_MUSICKIT_URL must be an https:// URL (or http:// on a loopback host): ${url.left.reason}`
     )
   }
-  return url.href
+  return url.right.href
 })
 
 const developerTokenForPage = Effect.gen(function*() {

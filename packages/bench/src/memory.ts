@@ -19,6 +19,7 @@ import * as Url from "node:url"
 import { machine, startEmulator, writeSection } from "./harness.js"
 
 const here = Path.dirname(Url.fileURLToPath(import.meta.url))
+const quick = process.env.QUICK !== undefined
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-memory-"))
 
 // Each process runs one bundled JavaScript file under plain node: a TypeScript loader in the process would
@@ -125,7 +126,6 @@ const seededFile = async (n: number, name: string) => {
   return idsFile(name, seeded.dislikes)
 }
 try {
-  const quick = process.env.QUICK !== undefined
   for (const n of (quick ? [10_000] : [10_000, 100_000, 1_000_000])) {
     const file = idsFile(`dry-${n}.txt`, generated(n))
     const result = await cli(

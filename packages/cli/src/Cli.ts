@@ -23,12 +23,14 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { loginCommand, logoutCommand } from "./internal/accountCommands.js"
-import { deleteCommand, restoreCommand, sweepCommand } from "./internal/batchCommands.js"
+import * as Argv from "./internal/argv.js"
+import { deleteCommand, restoreCommand, runsCommand, sweepCommand } from "./internal/batchCommands.js"
 import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
 import { exitCodes, makeProcess, packageVersion, ProcessTag } from "./internal/runtime.js"
 
@@ -40,6 +42,18 @@ import { exitCodes, makeProcess, packageVersion, ProcessTag } from "./internal/r
  */
 export const version: string = packageVersion
 
+const subcommands = [
+  deleteCommand,
+  sweepCommand,
+  restoreCommand,
+  runsCommand,
+  tokenCommand,
+  loginCommand,
+  logoutCommand,
+  emulatorCommand,
+  demoCommand
+] as const
+
 /**
  * The root command with its subcommands.
  *
@@ -48,19 +62,25 @@ export const version: string = packageVersion
  */
 export const command = Command.make("unrate").pipe(
   Command.withDescription("Remove Apple Music personal ratings (likes and dislikes), safely and resumably."),
-  Command.withSubcommands([
-    deleteCommand,
-    sweepCommand,
-    restoreCommand,
-    tokenCommand,
-    loginCommand,
-    logoutCommand,
-    emulatorCommand,
-    demoCommand
-  ])
+  Command.withSubcommands(subcommands)
 )
 
 const cli = Command.run(command, { name: "unrate", version })
+
+/** `unrate: <problem>` and where to read more: how every usage error is printed. */
+const usageText = (problem: string, command: string | undefined) =>
+  `unrate: ${problem}\nsee unrate${command === undefined || command === "" ? "" : ` ${command}`} --help\n`
+
+/** @effect/cli prints its parse errors on the console: keep them, to print them the way unrate prints errors. */
+const capturingErrors = (captured: Array<string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.consoleWith((console) =>
+    Effect.withConsole(effect, {
+      ...console,
+      error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void captured.push(args.map(String).join(" ")))
+    })
+  )
+
+const plainText = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "").trim()
 
 /** The exit code of a command that failed with one of these errors; any other failure is 1. */
 const exitCodeByTag: Record<string, number> = {
@@ -81,15 +101,28 @@ export const main = (argv: ReadonlyArray<string> = process.argv): void => {
   const stop = Deferred.unsafeMake<void>(FiberId.none)
   const state = { graceful: false, exitCode: 0 }
   const io = makeProcess(stop, state)
+  const checked = Argv.check(argv.slice(2), subcommands)
+  if (Either.isLeft(checked)) {
+    process.stderr.write(usageText(checked.left.problem, checked.left.command))
+    process.exitCode = exitCodes.usage
+    return
+  }
+  const commandName = argv.slice(2).find((arg) => !arg.startsWith("-"))
+  const captured: Array<string> = []
   const program = cli(argv).pipe(
+    capturingErrors(captured),
     Effect.catchAll((error) => {
       if (ValidationError.isValidationError(error)) {
-        return io.setExitCode(ValidationError.isHelpRequested(error) ? exitCodes.ok : exitCodes.usage)
+        if (ValidationError.isHelpRequested(error)) return io.setExitCode(exitCodes.ok)
+        return Effect.zipRight(
+          io.stderr(usageText(plainText(captured.join("\n")) || "cannot read the command line", commandName)),
+          io.setExitCode(exitCodes.usage)
+        )
       }
       const tag = (error as { readonly _tag?: string })._tag
       const message = (error as { readonly message?: string }).message ?? String(error)
       return Effect.zipRight(
-        io.stderr(`unrate: ${message}\n`),
+        io.stderr(tag === "UsageError" ? usageText(message, commandName) : `unrate: ${message}\n`),
         io.setExitCode(exitCodeByTag[tag ?? ""] ?? exitCodes.failed)
       )
     }),

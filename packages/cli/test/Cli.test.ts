@@ -39,6 +39,7 @@ describe("unrate", () => {
         "planned",
         "dryRun",
         "stoppedBy",
+        "journal",
         "failures"
       ])
       assert.deepStrictEqual(
@@ -74,7 +75,10 @@ describe("unrate", () => {
       assert.strictEqual(json.failures[0].id, "../../library/songs")
       assert.strictEqual(json.failures[0].error, "InvalidId")
       const log = yield* emulator.requestLog
-      assert.deepStrictEqual(log.map((entry) => entry.path), ["/v1/me/ratings/library-songs/i.good"])
+      assert.deepStrictEqual(log.map((entry) => `${entry.method} ${entry.path}`), [
+        "GET /v1/me/ratings/library-songs?ids=i.good",
+        "DELETE /v1/me/ratings/library-songs/i.good"
+      ])
     }))
 
   it.scopedLive("--dry-run sends no DELETE; without --json a human summary and plain progress lines", () =>
@@ -135,7 +139,7 @@ describe("unrate", () => {
       const emulator = yield* Emulator.make({ faults: { latency: "2 millis" } })
       const seeded = yield* emulator.store.seedLibrary({ kind: "library-songs", size: 300, dislikes: 1 })
       const ids = tempFile("ids.txt", seeded.dislikes.join("\n"))
-      const shell = [...command, "delete", "library-songs", "--ids-file", ids, "--rate", "200"]
+      const shell = [...command, "delete", "library-songs", "--ids-file", ids, "--rate", "200", "--yes"]
         .map((part) => `'${part}'`).join(" ")
       const output = yield* Effect.async<{ code: number | null; text: string }>((resume) => {
         ChildProcess.execFile(
@@ -173,7 +177,10 @@ describe("unrate", () => {
         restored: 60,
         failed: 0,
         skipped: 0,
+        planned: 0,
+        dryRun: false,
         stoppedBy: null,
+        journal,
         failures: []
       })
       const again = yield* run(["restore", "--journal", journal, "--json"], { env: emulatorEnv(emulator) })
@@ -192,7 +199,7 @@ describe("unrate", () => {
         [["delete", "songs", "1"], cleanEnv({ APPLE_MUSIC_USER_TOKEN: "u" }), "APPLE_MUSIC_DEVELOPER_TOKEN"],
         [["delete", "songs", "1"], cleanEnv({ APPLE_MUSIC_DEVELOPER_TOKEN: "d" }), "unrate login"],
         [["delete", "songs", "1", "--concurrency", "0"], emulatorEnv(emulator), "--concurrency"],
-        [["delete", "songs", "1", "--concurrency", "many"], emulatorEnv(emulator), ""],
+        [["delete", "songs", "1", "--concurrency", "many"], emulatorEnv(emulator), "'many' is not a integer"],
         [["restore", "--journal", "/nonexistent/j.jsonl"], emulatorEnv(emulator), "no such file"],
         [["token", "--ttl", "15777001"], cleanEnv(), "--ttl"],
         [["token"], cleanEnv(), "APPLE_MUSIC_TEAM_ID"]

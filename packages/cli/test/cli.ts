@@ -30,9 +30,10 @@ export interface RunOptions {
 export const cleanEnv = (extra: Record<string, string | undefined> = {}): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("APPLE_MUSIC_") && key !== "XDG_CONFIG_HOME") env[key] = value
+    if (value !== undefined && !key.startsWith("APPLE_MUSIC_") && !key.startsWith("XDG_")) env[key] = value
   }
   env.XDG_CONFIG_HOME = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-cli-config-"))
+  env.XDG_STATE_HOME = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-cli-state-"))
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value
   return env
 }
@@ -68,3 +69,41 @@ export const tempFile = (name: string, content?: string) => {
   if (content !== undefined) Fs.writeFileSync(path, content)
   return path
 }
+
+export interface TerminalResult {
+  readonly code: number | null
+  /** Everything the terminal showed: stdout and stderr together, with the echo of what was typed. */
+  readonly screen: string
+}
+
+/**
+ * Runs the command in a pseudo-terminal (util-linux `script`), so stdin and stderr are terminals; once
+ * `prompt` appears on the screen, types `answer` and Enter.
+ */
+export const runInTerminal = (
+  args: ReadonlyArray<string>,
+  options: { readonly env: Record<string, string>; readonly prompt: string; readonly answer: string }
+): Effect.Effect<TerminalResult> =>
+  Effect.async<TerminalResult>((resume) => {
+    const shell = [...command, ...args].map((part) => `'${part}'`).join(" ")
+    const child = ChildProcess.spawn("script", ["-qfec", shell, "/dev/null"], {
+      cwd: here,
+      env: options.env,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let screen = ""
+    let typed = false
+    const onData = (chunk: Buffer) => {
+      screen += chunk.toString()
+      if (!typed && screen.includes(options.prompt)) {
+        typed = true
+        child.stdin.write(`${options.answer}\r`)
+      }
+    }
+    child.stdout.on("data", onData)
+    child.stderr.on("data", onData)
+    child.once("exit", (code) => {
+      child.stdin.destroy()
+      setImmediate(() => resume(Effect.succeed({ code, screen })))
+    })
+  })

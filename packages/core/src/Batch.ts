@@ -70,13 +70,19 @@ export type OutcomeTag = Outcome["_tag"]
 
 /**
  * Why a batch stopped before its input ended: a refused token, a stop
- * request (Ctrl-C), a journal that could not be written, or a source that
- * failed (the library listing of a sweep).
+ * request (Ctrl-C), a sweep whose `confirm` answered no, a journal that could
+ * not be written, or a source that failed (the library listing of a sweep).
  *
  * @since 0.1.0
  * @category models
  */
-export type StopReason = "Unauthorized" | "Forbidden" | "Interrupted" | "JournalError" | RatingsError["_tag"]
+export type StopReason =
+  | "Unauthorized"
+  | "Forbidden"
+  | "Interrupted"
+  | "Declined"
+  | "JournalError"
+  | RatingsError["_tag"]
 
 /**
  * A snapshot of a running batch, for progress bars and logs.
@@ -205,6 +211,29 @@ export const outcomes: <E, R>(
 export interface SweepOptions extends Options {
   /** Which ratings to delete. Default `dislike`. */
   readonly value?: RatingFilter | undefined
+  /**
+   * Asked once the whole library is scanned and the matches are known, before
+   * the first DELETE; `false` deletes nothing and ends the sweep with
+   * `stoppedBy: "Declined"`. Without it the sweep deletes as it scans.
+   *
+   * @since 0.2.0
+   */
+  readonly confirm?: ((found: SweepFound) => Effect.Effect<boolean>) | undefined
+}
+
+/**
+ * What a sweep found, for its `confirm` question.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SweepFound {
+  readonly kind: LibraryRatingKind
+  readonly value: RatingFilter
+  /** Library items scanned. */
+  readonly scanned: number
+  /** Ratings that match `value`: what the sweep would delete. */
+  readonly matched: number
 }
 
 /**
@@ -227,6 +256,14 @@ export const sweep: (
  */
 export interface RestoreSummary {
   readonly restored: number
+  /**
+   * What a dry run would have put back.
+   *
+   * @since 0.2.0
+   */
+  readonly planned: number
+  /** @since 0.2.0 */
+  readonly dryRun: boolean
   readonly failed: number
   /** Already restored, per the journal. */
   readonly skipped: number
@@ -240,6 +277,12 @@ export interface RestoreSummary {
  * @category models
  */
 export interface RestoreOptions {
+  /**
+   * Send no PUT: count what would be restored as `planned`.
+   *
+   * @since 0.2.0
+   */
+  readonly dryRun?: boolean | undefined
   readonly concurrency?: number | undefined
   readonly rate?: number | undefined
   readonly language?: string | undefined

@@ -13,7 +13,21 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
-import { batchJson, batchText, exitCodeOf, makeProgress, restoreJson, restoreText } from "./output.js"
+import * as Path from "node:path"
+import type { Progress } from "./output.js"
+import {
+  batchJson,
+  batchText,
+  declinedSummary,
+  exitCodeOf,
+  makeProgress,
+  restoreJson,
+  restoreText,
+  runsJson,
+  runsText
+} from "./output.js"
+import * as Runs from "./runs.js"
+import type { Process } from "./runtime.js"
 import { ProcessTag, UsageError } from "./runtime.js"
 
 /** @internal */
@@ -31,14 +45,21 @@ export const batchOptions = {
     Options.withDefault(20)
   ),
   journal: Options.text("journal").pipe(
-    Options.withDescription("JSON Lines file recording every outcome: rerun to resume, `unrate restore` to undo"),
+    Options.withDescription(
+      "JSON Lines file recording every outcome: rerun to resume, `unrate restore` to undo " +
+        "(default: a new file under ~/.local/state/unrate/runs)"
+    ),
     Options.optional
+  ),
+  noJournal: Options.boolean("no-journal").pipe(
+    Options.withDescription("keep no journal: the run cannot be resumed or undone")
   ),
   maxDeletions: Options.integer("max-deletions").pipe(
     Options.withDescription("delete at most this many ratings"),
     Options.optional
   ),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("send no DELETE; report what would be deleted")),
+  yes: Options.boolean("yes").pipe(Options.withDescription("do not ask before deleting, even in a terminal")),
   json: Options.boolean("json").pipe(Options.withDescription("print one JSON object on stdout at the end"))
 }
 
@@ -47,30 +68,46 @@ interface BatchFlags {
   readonly concurrency: number
   readonly rate: number
   readonly journal: Option.Option<string>
+  readonly noJournal: boolean
   readonly maxDeletions: Option.Option<number>
   readonly dryRun: boolean
+  readonly yes: boolean
   readonly json: boolean
 }
 
+/** Below this many requests per second a batch would take days, and a typo (`1e-7`) is likelier than intent. */
+const minimumRate = 0.1
+
 const usage = (problem: string) => new UsageError({ problem })
+
+/** A problem with the speed flags every batch command shares, if any. @internal */
+export const speedProblem = (flags: { readonly concurrency: number; readonly rate: number }): string | undefined => {
+  if (flags.concurrency < 1 || flags.concurrency > 1024) {
+    return `--concurrency must be from 1 to 1024; got ${flags.concurrency}`
+  }
+  if (!(flags.rate >= minimumRate) || !Number.isFinite(flags.rate)) {
+    return `--rate must be a number of requests per second from ${minimumRate} up; got ${flags.rate}`
+  }
+  return undefined
+}
+
+const flagsProblem = (flags: BatchFlags): string | undefined => {
+  if (Option.isSome(flags.journal) && flags.noJournal) {
+    return "--journal and --no-journal contradict each other: give one"
+  }
+  if (Option.isSome(flags.maxDeletions) && flags.maxDeletions.value < 0) {
+    return `--max-deletions must be 0 or more; got ${flags.maxDeletions.value}`
+  }
+  if (Option.isSome(flags.language) && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(flags.language.value)) {
+    return `--language must be a language tag such as en-GB; got ${JSON.stringify(flags.language.value)}`
+  }
+  return speedProblem(flags)
+}
 
 /** @internal */
 export const checkFlags = (flags: BatchFlags): Effect.Effect<void, UsageError> => {
-  if (flags.concurrency < 1 || flags.concurrency > 1024) {
-    return Effect.fail(usage(`--concurrency must be from 1 to 1024; got ${flags.concurrency}`))
-  }
-  if (!(flags.rate > 0)) {
-    return Effect.fail(usage(`--rate must be a positive number of requests per second; got ${flags.rate}`))
-  }
-  if (Option.isSome(flags.maxDeletions) && flags.maxDeletions.value < 0) {
-    return Effect.fail(usage(`--max-deletions must be 0 or more; got ${flags.maxDeletions.value}`))
-  }
-  if (Option.isSome(flags.language) && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(flags.language.value)) {
-    return Effect.fail(
-      usage(`--language must be a language tag such as en-GB; got ${JSON.stringify(flags.language.value)}`)
-    )
-  }
-  return Effect.void
+  const problem = flagsProblem(flags)
+  return problem === undefined ? Effect.void : Effect.fail(usage(problem))
 }
 
 /** The client layer from the environment, or a usage error naming the missing setting. @internal */
@@ -88,12 +125,6 @@ export const clientLayer = Effect.gen(function*() {
   })
 })
 
-const openJournal = (path: Option.Option<string>) =>
-  Option.match(path, {
-    onNone: () => Effect.succeed(undefined),
-    onSome: (file) => Effect.mapError(JournalFile.make(file), (error) => usage(error.message))
-  })
-
 const engineOptions = (flags: BatchFlags) => ({
   concurrency: flags.concurrency,
   rate: flags.rate,
@@ -102,9 +133,11 @@ const engineOptions = (flags: BatchFlags) => ({
   ...(Option.isSome(flags.language) ? { language: flags.language.value } : {})
 })
 
+/** Counts the ids of a regular file, for the progress bar; a pipe is read only once, by the batch. */
 const countIds = (path: string): Effect.Effect<number | undefined> =>
   Effect.promise(async () => {
     try {
+      if (!(await Fs.promises.stat(path)).isFile()) return undefined
       let count = 0
       let partial = ""
       for await (const chunk of Fs.createReadStream(path, { encoding: "utf8" })) {
@@ -133,27 +166,63 @@ const stdinIds = (stdin: NodeJS.ReadableStream) =>
       )
   )
 
-/** Opens the journal, wires progress and Ctrl-C, and runs a batch with the client. */
+/** Where a run's journal goes: `--journal`, else a new file under the runs directory; none for dry runs. */
+const journalPathOf = (command: "delete" | "sweep", kind: string, flags: BatchFlags) =>
+  Option.isSome(flags.journal)
+    ? Effect.succeed<string | undefined>(flags.journal.value)
+    : flags.noJournal || flags.dryRun
+    ? Effect.succeed(undefined)
+    : Runs.newJournalPath(command, kind)
+
+const sameFile = (a: string, b: string) =>
+  Effect.promise(async () => {
+    try {
+      const [x, y] = await Promise.all([Fs.promises.stat(a), Fs.promises.stat(b)])
+      return x.dev === y.dev && x.ino === y.ino
+    } catch {
+      return Path.resolve(a) === Path.resolve(b)
+    }
+  })
+
+const openJournal = (path: string | undefined) =>
+  path === undefined
+    ? Effect.succeed(undefined)
+    : Effect.mapError(JournalFile.make(path), (error) => usage(error.message))
+
+/** Asks a person before deleting, when one is there to answer and nobody said `--yes` or `--dry-run`. */
+const confirmation = (io: Process, flags: BatchFlags, question: string) =>
+  Effect.gen(function*() {
+    if (!io.stdinIsTTY || flags.yes || flags.dryRun) return true
+    const answer = yield* io.ask(`${question} [y/N] `)
+    return /^(y|yes)$/i.test(answer.trim())
+  })
+
+const valueWords = { like: "likes", dislike: "dislikes", all: "ratings" } as const
+
+/** Opens the journal, records the run, wires progress and Ctrl-C, and runs a batch with the client. */
 const runEngine = <E, R>(
-  label: string,
+  run: { readonly command: "delete" | "sweep"; readonly kind: string; readonly total: number | undefined },
   flags: BatchFlags,
   client: Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError>,
-  total: number | undefined,
-  start: (options: Batch.Options) => Effect.Effect<Batch.Summary, E, R>
+  start: (options: Batch.Options, progress: Progress) => Effect.Effect<Batch.Summary, E, R>
 ) =>
   Effect.gen(function*() {
     const io = yield* ProcessTag
-    const progress = yield* makeProgress(label, { json: flags.json, total })
+    const path = yield* journalPathOf(run.command, run.kind, flags)
+    const progress = yield* makeProgress(`${run.command} ${run.kind}`, { json: flags.json, total: run.total })
     yield* io.stopGracefully
-    return yield* Effect.gen(function*() {
-      const journal = yield* openJournal(flags.journal)
+    const summary = yield* Effect.gen(function*() {
+      const journal = yield* openJournal(path)
+      if (path !== undefined && !flags.dryRun) {
+        yield* Runs.recordRun({ command: run.command, kind: run.kind, journal: path })
+      }
       return yield* start({
         ...engineOptions(flags),
         ...(journal === undefined ? {} : { journal }),
-        ...(total === undefined ? {} : { total }),
-        ...(progress.onProgress === undefined ? {} : progress),
+        ...(run.total === undefined ? {} : { total: run.total }),
+        ...(progress.onProgress === undefined ? {} : progress.options),
         stop: io.stopRequested
-      })
+      }, progress)
     }).pipe(
       Effect.scoped,
       Effect.provide(client),
@@ -162,23 +231,47 @@ const runEngine = <E, R>(
         (error) => Effect.fail(usage(error.message))
       )
     )
+    return { summary, journal: path === undefined ? null : Path.resolve(path) }
   })
 
 const finish = (
   command: "delete" | "sweep",
   kind: string,
   flags: BatchFlags,
-  summary: Batch.Summary
+  result: { readonly summary: Batch.Summary; readonly journal: string | null }
 ) =>
   Effect.gen(function*() {
     const io = yield* ProcessTag
+    const automatic = Option.isNone(flags.journal)
     yield* io.stdout(
       flags.json
-        ? `${JSON.stringify(batchJson(command, kind, summary))}\n`
-        : batchText(command, kind, summary, Option.getOrUndefined(flags.journal))
+        ? `${JSON.stringify(batchJson(command, kind, result.summary, result.journal))}\n`
+        : batchText(command, kind, result.summary, result.journal, automatic)
     )
-    yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed + summary.invalid))
+    yield* io.setExitCode(exitCodeOf(result.summary.stoppedBy, result.summary.failed + result.summary.invalid))
   })
+
+const kindOf = <K extends RatingKind.RatingKind>(parsed: Either.Either<K, string>) =>
+  Either.match(parsed, { onLeft: (problem) => Effect.fail(usage(problem)), onRight: Effect.succeed })
+
+/** The ids of a delete: the arguments, then the ids file (`-`: stdin), and how many when that is known. */
+const deleteTargets = (kind: RatingKind.RatingKind, ids: ReadonlyArray<string>, idsFile: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const fileIds: Stream.Stream<string, UsageError | PlatformError, FileSystem.FileSystem> = Option.match(idsFile, {
+      onNone: () => Stream.empty,
+      onSome: (path) => path === "-" ? stdinIds(io.stdin) : IdsFile.fromFile(path)
+    })
+    const fileCount = Option.isSome(idsFile) && idsFile.value !== "-" ? yield* countIds(idsFile.value) : undefined
+    const total = Option.isNone(idsFile) ? ids.length : fileCount === undefined ? undefined : fileCount + ids.length
+    const targets = Stream.concat(Stream.fromIterable(ids), fileIds).pipe(
+      Stream.map((id): Batch.Target => ({ kind, id }))
+    )
+    return { targets, total }
+  })
+
+/** More ids than this in one `delete` and a person at a terminal is asked first. */
+const askAbove = 100
 
 /** `unrate delete <kind> [id...] [--ids-file PATH|-] …` @internal */
 export const deleteCommand = Command.make(
@@ -194,39 +287,36 @@ export const deleteCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function*() {
-      const io = yield* ProcessTag
-      const kind = yield* Either.match(RatingKind.parse(flags.kind), {
-        onLeft: (problem) => Effect.fail(usage(problem)),
-        onRight: Effect.succeed
-      })
+      const kind = yield* kindOf(RatingKind.parse(flags.kind))
       yield* checkFlags(flags)
       if (flags.ids.length === 0 && Option.isNone(flags.idsFile)) {
         return yield* usage("no ids: give ids as arguments, or --ids-file PATH (one id per line; - reads stdin)")
       }
-      if (Option.isSome(flags.idsFile) && flags.idsFile.value !== "-" && !Fs.existsSync(flags.idsFile.value)) {
-        return yield* usage(`--ids-file: no such file ${JSON.stringify(flags.idsFile.value)}`)
+      if (Option.isSome(flags.idsFile) && flags.idsFile.value !== "-") {
+        if (!Fs.existsSync(flags.idsFile.value)) {
+          return yield* usage(`--ids-file: no such file ${JSON.stringify(flags.idsFile.value)}`)
+        }
+        if (Option.isSome(flags.journal) && (yield* sameFile(flags.idsFile.value, flags.journal.value))) {
+          return yield* usage("--ids-file and --journal name the same file: the journal would overwrite the ids")
+        }
       }
       const client = yield* clientLayer
-      const fileIds: Stream.Stream<string, UsageError | PlatformError, FileSystem.FileSystem> = Option.match(
-        flags.idsFile,
-        {
-          onNone: () => Stream.empty,
-          onSome: (path) => path === "-" ? stdinIds(io.stdin) : IdsFile.fromFile(path)
+      const { targets, total } = yield* deleteTargets(kind, flags.ids, flags.idsFile)
+      if (total === undefined || total > askAbove) {
+        const what = total === undefined ?
+          `the ratings listed in ${Option.getOrElse(flags.idsFile, () => "")}` :
+          `${total.toLocaleString("en")} ratings`
+        if (!(yield* confirmation(yield* ProcessTag, flags, `Delete ${what} of ${kind}?`))) {
+          return yield* finish("delete", kind, flags, { summary: declinedSummary(total ?? 0), journal: null })
         }
+      }
+      const result = yield* runEngine(
+        { command: "delete", kind, total },
+        flags,
+        client,
+        (options) => Batch.run(targets, options)
       )
-      const fileCount = Option.isSome(flags.idsFile) && flags.idsFile.value !== "-"
-        ? yield* countIds(flags.idsFile.value)
-        : undefined
-      const total = Option.isNone(flags.idsFile)
-        ? flags.ids.length
-        : fileCount === undefined
-        ? undefined
-        : fileCount + flags.ids.length
-      const targets = Stream.concat(Stream.fromIterable(flags.ids), fileIds).pipe(
-        Stream.map((id): Batch.Target => ({ kind, id }))
-      )
-      const summary = yield* runEngine(`delete ${kind}`, flags, client, total, (options) => Batch.run(targets, options))
-      yield* finish("delete", kind, flags, summary)
+      yield* finish("delete", kind, flags, result)
     })
 ).pipe(Command.withDescription("Delete ratings of one kind by id."))
 
@@ -245,41 +335,84 @@ export const sweepCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function*() {
-      const kind = yield* Either.match(RatingKind.parseLibrary(flags.kind), {
-        onLeft: (problem) => Effect.fail(usage(problem)),
-        onRight: Effect.succeed
-      })
+      const io = yield* ProcessTag
+      const kind = yield* kindOf(RatingKind.parseLibrary(flags.kind))
       yield* checkFlags(flags)
       const client = yield* clientLayer
-      const summary = yield* runEngine(
-        `sweep ${kind}`,
+      const result = yield* runEngine(
+        { command: "sweep", kind, total: undefined },
         flags,
         client,
-        undefined,
-        (options) => Batch.sweep(kind, { ...options, value: flags.value })
+        (options, progress) =>
+          Batch.sweep(kind, {
+            ...options,
+            value: flags.value,
+            confirm: (found) =>
+              progress.hold(confirmation(
+                io,
+                flags,
+                `Delete ${found.matched.toLocaleString("en")} ${valueWords[found.value]} of ${found.kind} (of ${
+                  found.scanned.toLocaleString("en")
+                } scanned)?`
+              ))
+          })
       )
-      yield* finish("sweep", kind, flags, summary)
+      yield* finish("sweep", kind, flags, result)
     })
 ).pipe(Command.withDescription("Delete every like, dislike or rating of a library kind."))
 
-/** `unrate restore --journal PATH [--json]` @internal */
+/** The journal `restore` reads: `--journal PATH`, or with `--last` the newest run's. */
+const restoreJournal = (flags: { readonly journal: Option.Option<string>; readonly last: boolean }) =>
+  Effect.gen(function*() {
+    if (Option.isSome(flags.journal) === flags.last) {
+      return yield* usage("say which run to undo: --journal PATH, or --last for the newest (see unrate runs)")
+    }
+    if (Option.isSome(flags.journal)) {
+      if (!Fs.existsSync(flags.journal.value)) {
+        return yield* usage(`--journal: no such file ${JSON.stringify(flags.journal.value)}`)
+      }
+      return flags.journal.value
+    }
+    const newest = (yield* Runs.listRuns).find((run) => run.state !== "nothing to restore")
+    if (newest === undefined) {
+      return yield* usage(`--last: no run with deletions to undo is recorded in ${yield* Runs.runsDirectory}`)
+    }
+    if (newest.counts === undefined) {
+      return yield* usage(`--last: the newest run's journal ${newest.journal} is gone`)
+    }
+    return newest.journal
+  })
+
+/** `unrate restore (--journal PATH | --last) [--rate N] [--concurrency N] [--dry-run] [--json]` @internal */
 export const restoreCommand = Command.make(
   "restore",
   {
-    journal: Options.text("journal").pipe(Options.withDescription("the journal of a delete or sweep")),
+    journal: Options.text("journal").pipe(
+      Options.withDescription("the journal of a delete or sweep"),
+      Options.optional
+    ),
+    last: Options.boolean("last").pipe(Options.withDescription("undo the newest run (see unrate runs)")),
+    concurrency: batchOptions.concurrency,
+    rate: batchOptions.rate,
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("send no PUT; report what would be restored")),
     json: batchOptions.json
   },
   (flags) =>
     Effect.gen(function*() {
       const io = yield* ProcessTag
-      if (!Fs.existsSync(flags.journal)) return yield* usage(`--journal: no such file ${JSON.stringify(flags.journal)}`)
+      const problem = speedProblem(flags)
+      if (problem !== undefined) return yield* usage(problem)
+      const path = yield* restoreJournal(flags)
       const client = yield* clientLayer
       const progress = yield* makeProgress("restore", { json: flags.json })
       yield* io.stopGracefully
       const summary = yield* Effect.gen(function*() {
-        const journal = yield* openJournal(Option.some(flags.journal))
-        return yield* Batch.restore(journal!, {
-          ...(progress.onProgress === undefined ? {} : progress),
+        const journal = yield* JournalFile.make(path)
+        return yield* Batch.restore(journal, {
+          concurrency: flags.concurrency,
+          rate: flags.rate,
+          dryRun: flags.dryRun,
+          ...(progress.onProgress === undefined ? {} : progress.options),
           stop: io.stopRequested
         })
       }).pipe(
@@ -287,9 +420,24 @@ export const restoreCommand = Command.make(
         Effect.provide(client),
         Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message)))
       )
+      const journal = Path.resolve(path)
       yield* io.stdout(
-        flags.json ? `${JSON.stringify(restoreJson(summary))}\n` : restoreText(flags.journal, summary)
+        flags.json ? `${JSON.stringify(restoreJson(summary, journal))}\n` : restoreText(journal, summary)
       )
       yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
     })
 ).pipe(Command.withDescription("Put back every rating a journal says was deleted, with its old value."))
+
+/** `unrate runs [--json]` @internal */
+export const runsCommand = Command.make(
+  "runs",
+  { json: batchOptions.json },
+  (flags) =>
+    Effect.gen(function*() {
+      const io = yield* ProcessTag
+      const runs = yield* Runs.listRuns
+      yield* io.stdout(
+        flags.json ? `${JSON.stringify(runsJson(runs))}\n` : runsText(runs, yield* Runs.runsDirectory)
+      )
+    })
+).pipe(Command.withDescription("List past deletes and sweeps, newest first, with their journals."))

@@ -163,7 +163,7 @@ export const demoCommand = Command.make("demo", {}, () =>
         ...options
       })
         .pipe(Effect.provide(client))
-      yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, undefined)}`)
+      yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, null, false)}`)
       const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
       const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
       yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)

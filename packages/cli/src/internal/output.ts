@@ -1,6 +1,8 @@
 import type { Batch } from "@unrate/core"
 import CliProgress from "cli-progress"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Runs from "./runs.js"
 import { exitCodes, ProcessTag } from "./runtime.js"
 
 /** The exit code a batch summary calls for. @internal */
@@ -15,7 +17,8 @@ export const exitCodeOf = (stoppedBy: Batch.StopReason | null, failedOrInvalid: 
 export const batchJson = (
   command: "delete" | "sweep",
   kind: string,
-  summary: Batch.Summary
+  summary: Batch.Summary,
+  journal: string | null
 ): Record<string, unknown> => ({
   command,
   kind,
@@ -28,6 +31,7 @@ export const batchJson = (
   planned: summary.planned,
   dryRun: summary.dryRun,
   stoppedBy: summary.stoppedBy,
+  journal,
   failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message })),
   ...(command === "sweep" ? { scanned: summary.scanned, matched: summary.matched } : {})
 })
@@ -47,7 +51,8 @@ export const batchText = (
   command: "delete" | "sweep",
   kind: string,
   summary: Batch.Summary,
-  journal: string | undefined
+  journal: string | null,
+  automatic: boolean
 ): string => {
   const counts = [
     plural(summary.deleted, "deleted"),
@@ -65,19 +70,49 @@ export const batchText = (
   ]
   if (summary.capReached) lines.push("stopped at the --max-deletions cap")
   if (summary.stoppedBy !== null) lines.push(`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`)
-  if (journal !== undefined) {
-    lines.push(`journal: ${journal} (resume with the same command; undo with: unrate restore --journal ${journal})`)
+  if (journal !== null) {
+    lines.push(
+      automatic
+        ? `journal: ${journal} (undo with: unrate restore --last; resume with --journal ${journal})`
+        : `journal: ${journal} (resume with the same command; undo with: unrate restore --journal ${journal})`
+    )
+  } else if (!summary.dryRun && summary.stoppedBy !== "Declined") {
+    lines.push("journal: none (--no-journal): this run cannot be undone")
   }
   return `${lines.join("\n")}\n`
 }
 
+/** The summary of a run a person declined before anything was sent. @internal */
+export const declinedSummary = (requested: number): Batch.Summary => ({
+  requested,
+  deleted: 0,
+  absent: 0,
+  failed: 0,
+  invalid: 0,
+  skipped: 0,
+  planned: 0,
+  requests: 0,
+  retries: 0,
+  scanned: 0,
+  matched: 0,
+  elapsedMillis: 0,
+  dryRun: false,
+  stoppedBy: "Declined",
+  stopMessage: "not confirmed; nothing was deleted",
+  capReached: false,
+  failures: []
+})
+
 /** The `--json` object of `restore`. @internal */
-export const restoreJson = (summary: Batch.RestoreSummary): Record<string, unknown> => ({
+export const restoreJson = (summary: Batch.RestoreSummary, journal: string): Record<string, unknown> => ({
   command: "restore",
   restored: summary.restored,
   failed: summary.failed,
   skipped: summary.skipped,
+  planned: summary.planned,
+  dryRun: summary.dryRun,
   stoppedBy: summary.stoppedBy,
+  journal,
   failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message }))
 })
 
@@ -86,10 +121,41 @@ export const restoreText = (journal: string, summary: Batch.RestoreSummary): str
   [
     `unrate restore ${journal}: ${plural(summary.restored, "restored")}, ${plural(summary.failed, "failed")}, ${
       plural(summary.skipped, "skipped")
-    } (already restored)`,
+    } (already restored)${summary.dryRun ? `, ${plural(summary.planned, "planned (dry run)")}` : ""}`,
     ...failureLines(summary.failures),
     ...(summary.stoppedBy === null ? [] : [`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`])
   ].join("\n") + "\n"
+
+/** The `--json` object of `runs`. @internal */
+export const runsJson = (runs: ReadonlyArray<Runs.Run>): Record<string, unknown> => ({
+  command: "runs",
+  runs: runs.map((run) => ({
+    at: run.at,
+    command: run.command,
+    kind: run.kind,
+    journal: run.journal,
+    state: run.state,
+    ...(run.counts ?? {})
+  }))
+})
+
+/** A table of past runs, newest first. @internal */
+export const runsText = (runs: ReadonlyArray<Runs.Run>, directory: string): string => {
+  if (runs.length === 0) return `no runs recorded yet (they are listed in ${directory}/index.jsonl)\n`
+  const rows = runs.map((run) => [
+    run.at.replace("T", " ").replace(/\.\d+Z$/, ""),
+    run.command,
+    run.kind,
+    run.counts === undefined ? "-" : run.counts.deleted.toLocaleString("en"),
+    run.counts === undefined ? "-" : (run.counts.failed + run.counts.invalid).toLocaleString("en"),
+    run.state,
+    run.journal
+  ])
+  const table = [["WHEN (UTC)", "COMMAND", "KIND", "DELETED", "FAILED", "STATE", "JOURNAL"], ...rows]
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)))
+  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd())
+    .join("\n") + "\n" + "undo the newest with: unrate restore --last; any other with: unrate restore --journal PATH\n"
+}
 
 const eta = (seconds: number | undefined) =>
   seconds === undefined || !Number.isFinite(seconds)
@@ -117,6 +183,46 @@ export const progressLine = (label: string, progress: Batch.Progress): string =>
 }
 
 /**
+ * A batch's progress display, and a way to hold it while a question is asked.
+ *
+ * @internal
+ */
+export interface Progress {
+  readonly onProgress: ((progress: Batch.Progress) => Effect.Effect<void>) | undefined
+  /** `onProgress` and its interval, to spread into the engine's options. */
+  readonly options: {
+    readonly onProgress?: (progress: Batch.Progress) => Effect.Effect<void>
+    readonly progressInterval?: Duration.DurationInput
+  }
+  /** Runs `effect` with the display cleared and quiet, then lets it draw again. */
+  readonly hold: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+const quiet: Progress = { onProgress: undefined, options: {}, hold: (effect) => effect }
+
+const progressOf = (
+  draw: (progress: Batch.Progress) => Effect.Effect<void>,
+  interval: Duration.DurationInput,
+  clear: () => void
+): Progress => {
+  let held = false
+  const onProgress = (progress: Batch.Progress) => held ? Effect.void : draw(progress)
+  return {
+    onProgress,
+    options: { onProgress, progressInterval: interval },
+    hold: (effect) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => {
+          held = true
+          clear()
+        }),
+        () => effect,
+        () => Effect.sync(() => void (held = false))
+      )
+  }
+}
+
+/**
  * Progress on stderr: a live bar on a TTY, a plain line every few seconds
  * otherwise, nothing with `--json`.
  *
@@ -128,12 +234,9 @@ export const makeProgress = (
 ) =>
   Effect.gen(function*() {
     const io = yield* ProcessTag
-    if (options.json) return { onProgress: undefined, progressInterval: undefined }
+    if (options.json) return quiet
     if (!io.stderrIsTTY) {
-      return {
-        onProgress: (progress: Batch.Progress) => io.stderr(progressLine(label, progress)),
-        progressInterval: "5 seconds" as const
-      }
+      return progressOf((progress) => io.stderr(progressLine(label, progress)), "5 seconds", () => undefined)
     }
     const bar = new CliProgress.SingleBar({
       stream: process.stderr,
@@ -148,7 +251,7 @@ export const makeProgress = (
       fps: 10
     }, CliProgress.Presets.shades_classic)
     let started = false
-    const onProgress = (progress: Batch.Progress) =>
+    const draw = (progress: Batch.Progress) =>
       Effect.sync(() => {
         const settled = progress.deleted + progress.absent + progress.failed + progress.invalid + progress.skipped +
           progress.planned
@@ -170,5 +273,9 @@ export const makeProgress = (
         }
         if (progress.done) bar.stop()
       })
-    return { onProgress, progressInterval: "200 millis" as const }
+    return progressOf(draw, "200 millis", () => {
+      if (started) bar.stop()
+      started = false
+      process.stderr.write("\n")
+    })
   })

@@ -3,6 +3,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
+import * as Readline from "node:readline"
 
 /** From `package.json`, two levels above both `src/internal/` and `dist/internal/`. @internal */
 export const packageVersion: string = createRequire(import.meta.url)("../../package.json").version
@@ -26,7 +27,11 @@ export interface Process {
   readonly stdout: (text: string) => Effect.Effect<void>
   readonly stderr: (text: string) => Effect.Effect<void>
   readonly stderrIsTTY: boolean
+  /** Whether a person can answer a question (stdin is a terminal). */
+  readonly stdinIsTTY: boolean
   readonly stdin: NodeJS.ReadableStream
+  /** Asks on stderr and answers the line typed (empty at end of input). */
+  readonly ask: (question: string) => Effect.Effect<string>
 }
 
 /** @internal */
@@ -48,7 +53,23 @@ export const makeProcess = (
   stdout: (text) => Effect.async<void>((resume) => void process.stdout.write(text, () => resume(Effect.void))),
   stderr: (text) => Effect.async<void>((resume) => void process.stderr.write(text, () => resume(Effect.void))),
   stderrIsTTY: process.stderr.isTTY === true,
-  stdin: process.stdin
+  stdinIsTTY: process.stdin.isTTY === true,
+  stdin: process.stdin,
+  ask: (question) =>
+    Effect.async<string>((resume) => {
+      const lines = Readline.createInterface({ input: process.stdin, output: process.stderr, terminal: false })
+      let answered = false
+      const answer = (line: string) => {
+        if (answered) return
+        answered = true
+        lines.close()
+        resume(Effect.succeed(line))
+      }
+      lines.once("line", answer)
+      lines.once("close", () => answer(""))
+      process.stderr.write(question)
+      return Effect.sync(() => lines.close())
+    })
 })
 
 /** @internal */

@@ -473,7 +473,7 @@ export const sweep = (
     const control = newControl()
     const language = options.language === undefined ? {} : { language: options.language }
     let sourceError: RatingsError | undefined
-    const targets = service.listLibrary(kind, language).pipe(
+    const found = service.listLibrary(kind, language).pipe(
       Stream.tap(() => Effect.sync(() => void counters.scanned++)),
       Stream.grouped(100),
       Stream.mapEffect((chunk) => {
@@ -488,6 +488,14 @@ export const sweep = (
         return Stream.empty
       })
     )
+    const confirm = options.confirm
+    const targets = confirm === undefined ? found : Stream.unwrap(Effect.gen(function*() {
+      const all = yield* Stream.runCollect(found)
+      if (sourceError !== undefined || all.length === 0) return Stream.fromChunk(all)
+      const yes = yield* confirm({ kind, value: filter, scanned: counters.scanned, matched: counters.matched })
+      if (!yes) yield* stopWith(control, "Declined", "the sweep was not confirmed; nothing was deleted")
+      return yes ? Stream.fromChunk(all) : Stream.empty
+    }))
     const summary = yield* timed(withProgress(execute(targets, options, counters, control), counters, options))
     if (sourceError !== undefined && summary.stoppedBy === null) {
       return { ...summary, stoppedBy: sourceError._tag, stopMessage: sourceError.message }
@@ -524,6 +532,7 @@ export const restore = (
       counters
     )
     const language = options.language === undefined ? {} : { language: options.language }
+    const dryRun = options.dryRun ?? false
     const put = (entry: Entry): Effect.Effect<void> =>
       Effect.gen(function*() {
         counters.requested++
@@ -540,8 +549,12 @@ export const restore = (
             kind: entry.kind,
             id: entry.id,
             error: "UnknownValue",
-            message: "the journal does not say which value it had"
+            message: `the journal does not record the value ${entry.kind} ${entry.id} had, so it cannot be put back`
           })
+          return
+        }
+        if (dryRun) {
+          counters.planned++
           return
         }
         counters.operations++
@@ -583,6 +596,8 @@ export const restore = (
     )
     return {
       restored,
+      planned: counters.planned,
+      dryRun,
       failed: counters.failed,
       skipped,
       stoppedBy: control.stoppedBy,

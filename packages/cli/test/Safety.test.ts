@@ -83,6 +83,8 @@ describe("unrate: nothing deleted by accident", () => {
         )
         const before = yield* sorted
         const env = emulatorEnv(emulator)
+        Fs.mkdirSync(Path.join(env.XDG_STATE_HOME!, "unrate"))
+        Fs.chmodSync(Path.join(env.XDG_STATE_HOME!, "unrate"), 0o755)
         const first = yield* run(["sweep", "library-songs", "--value", "dislike", "--rate", "500", "--json"], { env })
         assert.strictEqual(first.code, 0, first.stderr)
         const swept = yield* run(["sweep", "library-songs", "--value", "like", "--rate", "500", "--json"], { env })
@@ -92,7 +94,10 @@ describe("unrate: nothing deleted by accident", () => {
         const runs = Path.join(env.XDG_STATE_HOME!, "unrate", "runs")
         assert.strictEqual(Path.dirname(json.journal), runs)
         assert.match(Path.basename(json.journal), /^\d{4}-\d\d-\d\dT[\d-]+Z-sweep-library-songs(-\d+)?\.jsonl$/)
-        assert.deepStrictEqual([mode(json.journal), mode(runs), mode(Path.dirname(runs))], [0o600, 0o700, 0o700])
+        assert.deepStrictEqual(
+          [mode(json.journal), mode(Path.join(runs, "index.jsonl")), mode(runs), mode(Path.dirname(runs))],
+          [0o600, 0o600, 0o700, 0o700]
+        )
         assert.strictEqual(yield* emulator.store.count(), 0)
 
         const listed = yield* run(["runs", "--json"], { env })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Batch, InMemoryRatings, Journal } from "@unrate/core"
-import { Chunk, Deferred, Effect, Fiber, Stream, TestClock } from "effect"
+import { AppleMusicRatings, Batch, InMemoryRatings, Journal, RateLimiter, RetryPolicy } from "@unrate/core"
+import { Chunk, Deferred, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 
 const songs = (ids: ReadonlyArray<string>) =>
   Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id })))
@@ -10,7 +10,63 @@ const ids = (n: number, prefix = "i.song") => Array.from({ length: n }, (_, i) =
 const rated = (list: ReadonlyArray<string>, value: 1 | -1 = -1) =>
   list.map((id) => ["library-songs", id, value] as const)
 
+/**
+ * A store whose DELETEs take 100 ms of TestClock time each, logging when each
+ * one starts and answers, behind the real service with no retries and no limit.
+ */
+const slowDeletes = Effect.gen(function*() {
+  const store = yield* InMemoryRatings.makeStore()
+  const events: Array<string> = []
+  const backend = {
+    ...store.backend,
+    deleteRating: (request: Parameters<typeof store.backend.deleteRating>[0]) =>
+      Effect.sync(() => void events.push(`start ${request.id}`)).pipe(
+        Effect.zipRight(Effect.sleep("100 millis")),
+        Effect.zipRight(store.backend.deleteRating(request)),
+        Effect.ensuring(Effect.sync(() => void events.push(`answer ${request.id}`)))
+      )
+  }
+  const service = yield* AppleMusicRatings.make(backend, {
+    retry: RetryPolicy.never,
+    rateLimiter: RateLimiter.unlimited
+  })
+  return { store, events, layer: Layer.succeed(AppleMusicRatings.AppleMusicRatings, service) }
+})
+
 describe("Batch", () => {
+  it.effect("the first DELETE goes alone: no other DELETE starts before it has answered", () =>
+    Effect.gen(function*() {
+      const { events, layer, store } = yield* slowDeletes
+      yield* store.seed(rated(ids(20)))
+      const fiber = yield* Effect.fork(Batch.run(songs(ids(20)), { concurrency: 8 }).pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("50 millis")
+      const whileFirstInFlight = [...events]
+      yield* TestClock.adjust("1 second")
+      const summary = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(whileFirstInFlight, ["start i.song0"], "a DELETE started while the first was in flight")
+      assert.deepStrictEqual(events.slice(0, 2), ["start i.song0", "answer i.song0"])
+      assert.strictEqual(summary.deleted, 20)
+      assert.strictEqual(events.filter((event) => event.startsWith("start")).length, 20)
+      assert.isAbove(events.indexOf("answer i.song1"), events.indexOf("start i.song7"), "the rest went 8 at a time")
+    }))
+
+  it.effect("a refused token on the first DELETE costs exactly one request at concurrency 8", () =>
+    Effect.gen(function*() {
+      for (const [status, tag] of [[401, "Unauthorized"], [403, "Forbidden"]] as const) {
+        const { events, layer, store } = yield* slowDeletes
+        yield* store.seed(rated(ids(50)))
+        yield* store.failAlways(status)
+        const fiber = yield* Effect.fork(Batch.run(songs(ids(50)), { concurrency: 8 }).pipe(Effect.provide(layer)))
+        yield* TestClock.adjust("1 second")
+        const summary = yield* Fiber.join(fiber)
+        assert.strictEqual(summary.stoppedBy, tag)
+        assert.deepStrictEqual(events, ["start i.song0", "answer i.song0"])
+        assert.deepStrictEqual((yield* store.requests).map((request) => request._tag), ["DeleteRating"])
+        assert.deepStrictEqual([summary.failed, summary.deleted, summary.requests], [1, 0, 1])
+        assert.strictEqual(yield* store.count(), 50)
+      }
+    }))
+
   it.effect("deletes every target once: deleted, absent, invalid and duplicates each counted", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

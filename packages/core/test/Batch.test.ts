@@ -239,6 +239,39 @@ describe("Batch", () => {
       for (const id of seeded.dislikes) assert.strictEqual(yield* store.lookup("library-songs", id), -1)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  for (const value of ["like", "all"] as const) {
+    it.effect(`sweep with value ${value} deletes exactly the matching ratings, nothing else`, () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const seeded = yield* store.seedLibrary({ kind: "library-songs", size: 1000, dislikes: 0.15, likes: 0.1 })
+        const elsewhere = [["songs", "907242702", 1], ["library-albums", "l.cgdliw7", -1]] as const
+        yield* store.seed(elsewhere)
+        const journal = yield* Journal.memory()
+        const summary = yield* Batch.sweep("library-songs", { value, journal })
+        const matching = value === "like" ? seeded.likes : [...seeded.likes, ...seeded.dislikes]
+        const kept = value === "like" ? seeded.dislikes : []
+        assert.deepStrictEqual([summary.scanned, summary.matched, summary.deleted, summary.failed], [
+          1000,
+          matching.length,
+          matching.length,
+          0
+        ])
+        const deleted = (yield* store.requests).flatMap((request) =>
+          request._tag === "DeleteRating" ? [`${request.kind} ${request.id}`] : []
+        )
+        assert.deepStrictEqual(deleted.sort(), matching.map((id) => `library-songs ${id}`).sort())
+        for (const id of matching) assert.isUndefined(yield* store.lookup("library-songs", id))
+        for (const id of kept) assert.strictEqual(yield* store.lookup("library-songs", id), -1)
+        for (const [kind, id, rating] of elsewhere) assert.strictEqual(yield* store.lookup(kind, id), rating)
+        assert.strictEqual(yield* store.count(), kept.length + elsewhere.length)
+        const values = journal.lines.filter((entry) => entry.outcome === "deleted").map((entry) => entry.value)
+        assert.deepStrictEqual([values.filter((v) => v === 1).length, values.filter((v) => v === -1).length], [
+          seeded.likes.length,
+          value === "like" ? 0 : seeded.dislikes.length
+        ])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+  }
+
   it.effect("a sweep whose listing is refused stops with the error's tag", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

@@ -205,6 +205,39 @@ describe("Batch over HTTP", () => {
       assert.deepStrictEqual([again.restored, again.skipped], [0, 150])
     }))
 
+  it.scopedLive("sweep with value like, then all: each deletes exactly the matching ratings over HTTP", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({
+        library: [{ kind: "library-songs", size: 300, dislikes: 0.2, likes: 0.1 }]
+      })
+      const rated = (value: 1 | -1) =>
+        Effect.map(
+          emulator.store.ratings,
+          (ratings) => ratings.filter((rating) => rating.value === value).map((rating) => rating.id).sort()
+        )
+      const likes = yield* rated(1)
+      const dislikes = yield* rated(-1)
+      assert.deepStrictEqual([likes.length, dislikes.length], [30, 60])
+      const deletedIds = Effect.map(
+        emulator.requestLog,
+        (log) =>
+          log.filter((entry) => entry.method === "DELETE" && entry.status === 204)
+            .map((entry) => entry.path.split("/").at(-1)!).sort()
+      )
+
+      const liked = yield* Batch.sweep("library-songs", { value: "like" }).pipe(Effect.provide(client(emulator)))
+      assert.deepStrictEqual([liked.scanned, liked.matched, liked.deleted], [300, 30, 30])
+      assert.deepStrictEqual(yield* deletedIds, likes)
+      assert.deepStrictEqual(yield* rated(-1), dislikes)
+      assert.strictEqual((yield* emulator.store.ratings).length, 60)
+
+      yield* emulator.store.seed(likes.map((id) => ["library-songs", id, 1] as const))
+      const all = yield* Batch.sweep("library-songs", { value: "all" }).pipe(Effect.provide(client(emulator)))
+      assert.deepStrictEqual([all.scanned, all.matched, all.deleted], [300, 90, 90])
+      assert.deepStrictEqual(yield* deletedIds, [...likes, ...likes, ...dislikes].sort())
+      assert.strictEqual(yield* emulator.store.count(), 0)
+    }))
+
   it.scopedLive("dry run sends no DELETE; the cap stops at exactly N", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

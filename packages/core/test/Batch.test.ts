@@ -1,5 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { AppleMusicRatings, Batch, InMemoryRatings, Journal, RateLimiter, RetryPolicy } from "@unrate/core"
+import {
+  AppleMusicRatings,
+  Batch,
+  InMemoryRatings,
+  Journal,
+  RateLimiter,
+  RatingsError,
+  RetryPolicy
+} from "@unrate/core"
 import { Chunk, Deferred, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 
 const songs = (ids: ReadonlyArray<string>) =>
@@ -281,4 +289,98 @@ describe("Batch", () => {
       assert.strictEqual(summary.stoppedBy, "Unauthorized")
       assert.strictEqual(summary.deleted, 0)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  describe("restore", () => {
+    const at = "2025-01-01T00:00:00.000Z"
+    const deletedLines = (list: ReadonlyArray<string>, value: 1 | -1 = -1): Array<Journal.Entry> =>
+      list.map((id) => ({ outcome: "deleted", kind: "library-songs", id, value, at }))
+    const puts = (requests: ReadonlyArray<{ readonly _tag: string; readonly id?: string }>) =>
+      requests.flatMap((request) => request._tag === "SetRating" ? [request.id] : [])
+
+    it.effect("a PUT answering 503 until the retries run out is failed and restore-failed, never restored", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const journal = yield* Journal.memory([...deletedLines(["i.a"], -1), ...deletedLines(["i.b"], 1)])
+        yield* store.failAlways(503)
+        const first = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([first.restored, first.failed, first.skipped, first.stoppedBy], [0, 2, 0, null])
+        assert.deepStrictEqual(first.failures.map((failure) => [failure.id, failure.error]), [
+          ["i.a", "ServerError"],
+          ["i.b", "ServerError"]
+        ])
+        assert.deepStrictEqual(puts(yield* store.requests), [...Array(9).fill("i.a"), ...Array(9).fill("i.b")])
+        assert.deepStrictEqual(
+          journal.lines.slice(2).map((entry) => [entry.outcome, entry.id, entry.value, entry.error]),
+          [
+            ["restore-failed", "i.a", -1, "ServerError"],
+            ["restore-failed", "i.b", 1, "ServerError"]
+          ]
+        )
+        assert.strictEqual(yield* store.count(), 0)
+
+        yield* store.clearFailures
+        const second = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([second.restored, second.failed, second.skipped], [2, 0, 0])
+        assert.strictEqual(puts(yield* store.requests).length, 20)
+        assert.strictEqual(yield* store.lookup("library-songs", "i.a"), -1)
+        assert.strictEqual(yield* store.lookup("library-songs", "i.b"), 1)
+        assert.deepStrictEqual(journal.lines.slice(4).map((entry) => [entry.outcome, entry.id]), [
+          ["restored", "i.a"],
+          ["restored", "i.b"]
+        ])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+    it.effect("a 403 stops restore at once: no PUT after it, stoppedBy Forbidden, the rest restored next time", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.makeStore()
+        const sent: Array<string> = []
+        const service = yield* AppleMusicRatings.make({
+          ...store.backend,
+          setRating: (request) =>
+            sent.push(request.id) === 3
+              ? Effect.fail(RatingsError.fromStatus(403, { operation: "set", kind: request.kind, id: request.id }))
+              : store.backend.setRating(request)
+        }, { retry: InMemoryRatings.immediateRetry, rateLimiter: RateLimiter.unlimited })
+        const layer = Layer.succeed(AppleMusicRatings.AppleMusicRatings, service)
+        const targets = ids(10, "i.r")
+        const journal = yield* Journal.memory(deletedLines(targets))
+        const summary = yield* Batch.restore(journal, { concurrency: 1 }).pipe(Effect.provide(layer))
+        assert.deepStrictEqual([summary.restored, summary.failed, summary.stoppedBy], [2, 1, "Forbidden"])
+        assert.include(summary.stopMessage ?? "", "Re-authorize")
+        assert.deepStrictEqual(sent, targets.slice(0, 3))
+        assert.deepStrictEqual(journal.lines.slice(10).map((entry) => [entry.outcome, entry.id]), [
+          ["restored", "i.r0"],
+          ["restored", "i.r1"],
+          ["restore-failed", "i.r2"]
+        ])
+
+        const again = yield* Batch.restore(journal, { concurrency: 1 }).pipe(Effect.provide(layer))
+        assert.deepStrictEqual([again.restored, again.failed, again.skipped, again.stoppedBy], [8, 0, 2, null])
+        assert.deepStrictEqual(sent, [...targets.slice(0, 3), ...targets.slice(2)])
+        assert.strictEqual(yield* store.count(), 10)
+      }))
+
+    it.effect("a deleted line without a value is not PUT: failed, naming the id and the missing value", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const journal = yield* Journal.memory([
+          { outcome: "deleted", kind: "library-songs", id: "i.novalue", at },
+          ...deletedLines(["i.known"], 1)
+        ])
+        const summary = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([summary.restored, summary.failed, summary.stoppedBy], [1, 1, null])
+        assert.strictEqual(summary.failures.length, 1)
+        const failure = summary.failures[0]!
+        assert.deepStrictEqual([failure.kind, failure.id, failure.error], [
+          "library-songs",
+          "i.novalue",
+          "UnknownValue"
+        ])
+        assert.match(failure.message, /journal/)
+        assert.match(failure.message, /value/)
+        assert.deepStrictEqual(puts(yield* store.requests), ["i.known"])
+        assert.isUndefined(yield* store.lookup("library-songs", "i.novalue"))
+        assert.isFalse(journal.lines.some((entry) => entry.id === "i.novalue" && entry.outcome === "restored"))
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+  })
 })

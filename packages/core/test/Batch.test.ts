@@ -122,7 +122,11 @@ describe("Batch", () => {
       assert.deepStrictEqual([first.deleted, first.absent], [200, 50])
       const lookups = (yield* store.requests).filter((request) => request._tag === "GetRatings")
       assert.strictEqual(lookups.length, 3)
-      assert.isTrue(lookups.every((request) => request._tag === "GetRatings" && request.ids.length <= 100))
+      assert.deepStrictEqual(lookups.map((request) => request._tag === "GetRatings" && request.ids), [
+        input.slice(0, 100),
+        input.slice(100, 200),
+        input.slice(200)
+      ])
       const deletes = (yield* store.requests).filter((request) => request._tag === "DeleteRating")
       assert.strictEqual(deletes.length, 200)
       const values = new Map(journal.lines.filter((entry) => entry.outcome === "deleted").map((e) => [e.id, e.value]))

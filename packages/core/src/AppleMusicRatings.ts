@@ -84,7 +84,10 @@ export class AppleMusicRatings extends Context.Tag("@unrate/core/AppleMusicRatin
  * @category models
  */
 export interface PolicyOptions {
-  /** The retry policy. Default {@link RetryPolicy.defaultPolicy}; `RetryPolicy.never` turns retries off. */
+  /**
+   * The retry policy. Default {@link RetryPolicy.defaultPolicy}; `RetryPolicy.never` turns retries off. Any
+   * schedule is applied to retryable errors only (RateLimited, ServerError, Transport).
+   */
   readonly retry?: RetryPolicy | undefined
   /** Requests per second for this client (all fibers together). Default 20; `Infinity` for no limit. */
   readonly rate?: number | undefined

@@ -2,8 +2,10 @@
  * When and how long to wait before trying a failed request again.
  *
  * A retry policy is an ordinary `Schedule` over {@link RatingsError}: replace it
- * with any schedule you like. The default retries only what a retry can cure
- * (RateLimited, ServerError, Transport), never 400, 401, 403 or 404.
+ * with any schedule you like. Whatever the schedule, only what a retry can cure
+ * (RateLimited, ServerError, Transport) is retried, never 400, 401, 403 or 404:
+ * the service and {@link retry} apply a policy to retryable errors only, so
+ * `Schedule.recurs(5)` retries a 503 five times and a 404 not at all.
  *
  * @since 0.1.0
  */
@@ -89,8 +91,28 @@ export const defaultPolicy: RetryPolicy = make()
 export const never: RetryPolicy = Schedule.stop
 
 /**
+ * Restricts a policy to the errors a retry can cure (see `isRetryable`): any
+ * other error ends the schedule at once, whatever the policy says. The service
+ * and {@link retry} apply every policy through it.
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@unrate/core"
+ * import { Schedule } from "effect"
+ *
+ * // Retries a 503 five times, a 404 never.
+ * export const policy = RetryPolicy.onlyRetryable(Schedule.recurs(5))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const onlyRetryable = (policy: RetryPolicy): RetryPolicy => Schedule.whileInput(policy, isRetryable)
+
+/**
  * Retries an effect failing with a {@link RatingsError} according to a policy
- * (the default one when none is given).
+ * (the default one when none is given). Only RateLimited, ServerError and
+ * Transport are retried, whatever the policy.
  *
  * @example
  * ```ts
@@ -110,5 +132,5 @@ export const retry: {
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <A, E extends RatingsError, R>(self: Effect.Effect<A, E, R>, policy?: RetryPolicy): Effect.Effect<A, E, R> =>
-    Effect.retry(self, policy ?? defaultPolicy)
+    Effect.retry(self, onlyRetryable(policy ?? defaultPolicy))
 )

@@ -1,6 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Batch, InMemoryRatings, Journal } from "@unrate/core"
-import { Chunk, Deferred, Effect, Fiber, Stream, TestClock } from "effect"
+import {
+  AppleMusicRatings,
+  Batch,
+  InMemoryRatings,
+  Journal,
+  RateLimiter,
+  RatingsError,
+  RetryPolicy
+} from "@unrate/core"
+import { Chunk, Deferred, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 
 const songs = (ids: ReadonlyArray<string>) =>
   Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id })))
@@ -10,7 +18,63 @@ const ids = (n: number, prefix = "i.song") => Array.from({ length: n }, (_, i) =
 const rated = (list: ReadonlyArray<string>, value: 1 | -1 = -1) =>
   list.map((id) => ["library-songs", id, value] as const)
 
+/**
+ * A store whose DELETEs take 100 ms of TestClock time each, logging when each
+ * one starts and answers, behind the real service with no retries and no limit.
+ */
+const slowDeletes = Effect.gen(function*() {
+  const store = yield* InMemoryRatings.makeStore()
+  const events: Array<string> = []
+  const backend = {
+    ...store.backend,
+    deleteRating: (request: Parameters<typeof store.backend.deleteRating>[0]) =>
+      Effect.sync(() => void events.push(`start ${request.id}`)).pipe(
+        Effect.zipRight(Effect.sleep("100 millis")),
+        Effect.zipRight(store.backend.deleteRating(request)),
+        Effect.ensuring(Effect.sync(() => void events.push(`answer ${request.id}`)))
+      )
+  }
+  const service = yield* AppleMusicRatings.make(backend, {
+    retry: RetryPolicy.never,
+    rateLimiter: RateLimiter.unlimited
+  })
+  return { store, events, layer: Layer.succeed(AppleMusicRatings.AppleMusicRatings, service) }
+})
+
 describe("Batch", () => {
+  it.effect("the first DELETE goes alone: no other DELETE starts before it has answered", () =>
+    Effect.gen(function*() {
+      const { events, layer, store } = yield* slowDeletes
+      yield* store.seed(rated(ids(20)))
+      const fiber = yield* Effect.fork(Batch.run(songs(ids(20)), { concurrency: 8 }).pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("50 millis")
+      const whileFirstInFlight = [...events]
+      yield* TestClock.adjust("1 second")
+      const summary = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(whileFirstInFlight, ["start i.song0"], "a DELETE started while the first was in flight")
+      assert.deepStrictEqual(events.slice(0, 2), ["start i.song0", "answer i.song0"])
+      assert.strictEqual(summary.deleted, 20)
+      assert.strictEqual(events.filter((event) => event.startsWith("start")).length, 20)
+      assert.isAbove(events.indexOf("answer i.song1"), events.indexOf("start i.song7"), "the rest went 8 at a time")
+    }))
+
+  it.effect("a refused token on the first DELETE costs exactly one request at concurrency 8", () =>
+    Effect.gen(function*() {
+      for (const [status, tag] of [[401, "Unauthorized"], [403, "Forbidden"]] as const) {
+        const { events, layer, store } = yield* slowDeletes
+        yield* store.seed(rated(ids(50)))
+        yield* store.failAlways(status)
+        const fiber = yield* Effect.fork(Batch.run(songs(ids(50)), { concurrency: 8 }).pipe(Effect.provide(layer)))
+        yield* TestClock.adjust("1 second")
+        const summary = yield* Fiber.join(fiber)
+        assert.strictEqual(summary.stoppedBy, tag)
+        assert.deepStrictEqual(events, ["start i.song0", "answer i.song0"])
+        assert.deepStrictEqual((yield* store.requests).map((request) => request._tag), ["DeleteRating"])
+        assert.deepStrictEqual([summary.failed, summary.deleted, summary.requests], [1, 0, 1])
+        assert.strictEqual(yield* store.count(), 50)
+      }
+    }))
+
   it.effect("deletes every target once: deleted, absent, invalid and duplicates each counted", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings
@@ -58,7 +122,11 @@ describe("Batch", () => {
       assert.deepStrictEqual([first.deleted, first.absent], [200, 50])
       const lookups = (yield* store.requests).filter((request) => request._tag === "GetRatings")
       assert.strictEqual(lookups.length, 3)
-      assert.isTrue(lookups.every((request) => request._tag === "GetRatings" && request.ids.length <= 100))
+      assert.deepStrictEqual(lookups.map((request) => request._tag === "GetRatings" && request.ids), [
+        input.slice(0, 100),
+        input.slice(100, 200),
+        input.slice(200)
+      ])
       const deletes = (yield* store.requests).filter((request) => request._tag === "DeleteRating")
       assert.strictEqual(deletes.length, 200)
       const values = new Map(journal.lines.filter((entry) => entry.outcome === "deleted").map((e) => [e.id, e.value]))
@@ -183,6 +251,39 @@ describe("Batch", () => {
       for (const id of seeded.dislikes) assert.strictEqual(yield* store.lookup("library-songs", id), -1)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  for (const value of ["like", "all"] as const) {
+    it.effect(`sweep with value ${value} deletes exactly the matching ratings, nothing else`, () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const seeded = yield* store.seedLibrary({ kind: "library-songs", size: 1000, dislikes: 0.15, likes: 0.1 })
+        const elsewhere = [["songs", "907242702", 1], ["library-albums", "l.cgdliw7", -1]] as const
+        yield* store.seed(elsewhere)
+        const journal = yield* Journal.memory()
+        const summary = yield* Batch.sweep("library-songs", { value, journal })
+        const matching = value === "like" ? seeded.likes : [...seeded.likes, ...seeded.dislikes]
+        const kept = value === "like" ? seeded.dislikes : []
+        assert.deepStrictEqual([summary.scanned, summary.matched, summary.deleted, summary.failed], [
+          1000,
+          matching.length,
+          matching.length,
+          0
+        ])
+        const deleted = (yield* store.requests).flatMap((request) =>
+          request._tag === "DeleteRating" ? [`${request.kind} ${request.id}`] : []
+        )
+        assert.deepStrictEqual(deleted.sort(), matching.map((id) => `library-songs ${id}`).sort())
+        for (const id of matching) assert.isUndefined(yield* store.lookup("library-songs", id))
+        for (const id of kept) assert.strictEqual(yield* store.lookup("library-songs", id), -1)
+        for (const [kind, id, rating] of elsewhere) assert.strictEqual(yield* store.lookup(kind, id), rating)
+        assert.strictEqual(yield* store.count(), kept.length + elsewhere.length)
+        const values = journal.lines.filter((entry) => entry.outcome === "deleted").map((entry) => entry.value)
+        assert.deepStrictEqual([values.filter((v) => v === 1).length, values.filter((v) => v === -1).length], [
+          seeded.likes.length,
+          value === "like" ? 0 : seeded.dislikes.length
+        ])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+  }
+
   it.effect("a sweep whose listing is refused stops with the error's tag", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings
@@ -192,4 +293,98 @@ describe("Batch", () => {
       assert.strictEqual(summary.stoppedBy, "Unauthorized")
       assert.strictEqual(summary.deleted, 0)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  describe("restore", () => {
+    const at = "2025-01-01T00:00:00.000Z"
+    const deletedLines = (list: ReadonlyArray<string>, value: 1 | -1 = -1): Array<Journal.Entry> =>
+      list.map((id) => ({ outcome: "deleted", kind: "library-songs", id, value, at }))
+    const puts = (requests: ReadonlyArray<{ readonly _tag: string; readonly id?: string }>) =>
+      requests.flatMap((request) => request._tag === "SetRating" ? [request.id] : [])
+
+    it.effect("a PUT answering 503 until the retries run out is failed and restore-failed, never restored", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const journal = yield* Journal.memory([...deletedLines(["i.a"], -1), ...deletedLines(["i.b"], 1)])
+        yield* store.failAlways(503)
+        const first = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([first.restored, first.failed, first.skipped, first.stoppedBy], [0, 2, 0, null])
+        assert.deepStrictEqual(first.failures.map((failure) => [failure.id, failure.error]), [
+          ["i.a", "ServerError"],
+          ["i.b", "ServerError"]
+        ])
+        assert.deepStrictEqual(puts(yield* store.requests), [...Array(9).fill("i.a"), ...Array(9).fill("i.b")])
+        assert.deepStrictEqual(
+          journal.lines.slice(2).map((entry) => [entry.outcome, entry.id, entry.value, entry.error]),
+          [
+            ["restore-failed", "i.a", -1, "ServerError"],
+            ["restore-failed", "i.b", 1, "ServerError"]
+          ]
+        )
+        assert.strictEqual(yield* store.count(), 0)
+
+        yield* store.clearFailures
+        const second = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([second.restored, second.failed, second.skipped], [2, 0, 0])
+        assert.strictEqual(puts(yield* store.requests).length, 20)
+        assert.strictEqual(yield* store.lookup("library-songs", "i.a"), -1)
+        assert.strictEqual(yield* store.lookup("library-songs", "i.b"), 1)
+        assert.deepStrictEqual(journal.lines.slice(4).map((entry) => [entry.outcome, entry.id]), [
+          ["restored", "i.a"],
+          ["restored", "i.b"]
+        ])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+    it.effect("a 403 stops restore at once: no PUT after it, stoppedBy Forbidden, the rest restored next time", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.makeStore()
+        const sent: Array<string> = []
+        const service = yield* AppleMusicRatings.make({
+          ...store.backend,
+          setRating: (request) =>
+            sent.push(request.id) === 3
+              ? Effect.fail(RatingsError.fromStatus(403, { operation: "set", kind: request.kind, id: request.id }))
+              : store.backend.setRating(request)
+        }, { retry: InMemoryRatings.immediateRetry, rateLimiter: RateLimiter.unlimited })
+        const layer = Layer.succeed(AppleMusicRatings.AppleMusicRatings, service)
+        const targets = ids(10, "i.r")
+        const journal = yield* Journal.memory(deletedLines(targets))
+        const summary = yield* Batch.restore(journal, { concurrency: 1 }).pipe(Effect.provide(layer))
+        assert.deepStrictEqual([summary.restored, summary.failed, summary.stoppedBy], [2, 1, "Forbidden"])
+        assert.include(summary.stopMessage ?? "", "Re-authorize")
+        assert.deepStrictEqual(sent, targets.slice(0, 3))
+        assert.deepStrictEqual(journal.lines.slice(10).map((entry) => [entry.outcome, entry.id]), [
+          ["restored", "i.r0"],
+          ["restored", "i.r1"],
+          ["restore-failed", "i.r2"]
+        ])
+
+        const again = yield* Batch.restore(journal, { concurrency: 1 }).pipe(Effect.provide(layer))
+        assert.deepStrictEqual([again.restored, again.failed, again.skipped, again.stoppedBy], [8, 0, 2, null])
+        assert.deepStrictEqual(sent, [...targets.slice(0, 3), ...targets.slice(2)])
+        assert.strictEqual(yield* store.count(), 10)
+      }))
+
+    it.effect("a deleted line without a value is not PUT: failed, naming the id and the missing value", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const journal = yield* Journal.memory([
+          { outcome: "deleted", kind: "library-songs", id: "i.novalue", at },
+          ...deletedLines(["i.known"], 1)
+        ])
+        const summary = yield* Batch.restore(journal, { concurrency: 1 })
+        assert.deepStrictEqual([summary.restored, summary.failed, summary.stoppedBy], [1, 1, null])
+        assert.strictEqual(summary.failures.length, 1)
+        const failure = summary.failures[0]!
+        assert.deepStrictEqual([failure.kind, failure.id, failure.error], [
+          "library-songs",
+          "i.novalue",
+          "UnknownValue"
+        ])
+        assert.match(failure.message, /journal/)
+        assert.match(failure.message, /value/)
+        assert.deepStrictEqual(puts(yield* store.requests), ["i.known"])
+        assert.isUndefined(yield* store.lookup("library-songs", "i.novalue"))
+        assert.isFalse(journal.lines.some((entry) => entry.id === "i.novalue" && entry.outcome === "restored"))
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+  })
 })

@@ -82,6 +82,10 @@ describe("InMemoryRatings", () => {
       assert.strictEqual(results.filter((result) => result._tag === "Right").length, 125)
       const requests = yield* store.requests
       assert.strictEqual(requests.length, 3)
-      assert.isTrue(requests.every((request) => request._tag === "GetRatings" && request.ids.length <= 100))
+      assert.deepStrictEqual(requests.map((request) => request._tag === "GetRatings" && request.ids), [
+        ids.slice(0, 100),
+        ids.slice(100, 200),
+        ids.slice(200)
+      ])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 })

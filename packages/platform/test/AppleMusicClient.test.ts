@@ -57,10 +57,11 @@ describe("AppleMusicClient", () => {
         assert.strictEqual(set.value, 1)
 
         const root = `https://api.music.apple.com/v1/me/ratings/${kind}`
+        // Raw URLs as sent: the comma between ids goes out percent-encoded (`%2C`), as URLSearchParams writes it.
         assert.deepStrictEqual(requests.map((request) => [request.method, request.url]), [
           ["DELETE", `${root}/${id}?l=en-GB`],
           ["GET", `${root}/${id}?l=en-GB`],
-          ["GET", `${root}?ids=${id},${id}x&l=en-GB`],
+          ["GET", `${root}?ids=${id}%2C${id}x&l=en-GB`],
           ["PUT", `${root}/${id}?l=en-GB`]
         ])
         for (const request of requests) {
@@ -219,6 +220,10 @@ describe("AppleMusicClient", () => {
           100,
           50
         ]
+      )
+      assert.strictEqual(
+        requests[2]!.url,
+        `https://api.music.apple.com/v1/me/ratings/library-songs?ids=${wanted.slice(200).join("%2C")}`
       )
       assert.strictEqual(results.filter((result) => result._tag === "Right").length, 125)
       const many = yield* AppleMusicRatings.getRatings("library-songs", wanted)

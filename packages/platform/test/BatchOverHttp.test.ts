@@ -104,6 +104,16 @@ describe("Batch over HTTP", () => {
         .map((entry) => entry.path.split("/").at(-1))
       const deletedInJournal = entries.filter((entry) => entry.outcome === "deleted").map((entry) => entry.id)
       assert.deepStrictEqual([...deletedInJournal].sort(), [...deletedInLog].sort())
+      // The first 100 requests (lookups and DELETEs) succeeded; after the first 403 every answer is a 403.
+      assert.deepStrictEqual(
+        [...new Set(log.slice(0, firstRefusal).map((entry) => `${entry.method} ${entry.status}`))].sort(),
+        ["DELETE 204", "GET 200"]
+      )
+      assert.isTrue(log.slice(firstRefusal).every((entry) => entry.status === 403))
+      assert.strictEqual(
+        deletedInLog.length,
+        log.slice(0, firstRefusal).filter((entry) => entry.method === "DELETE").length
+      )
       assert.strictEqual(summary.deleted, deletedInJournal.length)
       assert.isTrue(entries.filter((entry) => entry.outcome === "deleted").every((entry) => entry.value === -1))
       assert.strictEqual((Fs.statSync(path).mode & 0o777).toString(8), "600")
@@ -142,6 +152,14 @@ describe("Batch over HTTP", () => {
         })
         assert.strictEqual(killed, 137)
         assert.isAbove(yield* emulator.store.count(), 0)
+        const firstRun = (yield* emulator.requestLog).length
+        // Complete lines only: a line cut by the kill is dropped by the journal when it is opened again.
+        const journaled = new Set(
+          Fs.readFileSync(journalPath, "utf8").split("\n").slice(0, -1).map((line) => JSON.parse(line))
+            .filter((entry) => entry.outcome === "deleted").map((entry) => entry.id as string)
+        )
+        assert.isAbove(journaled.size, 0)
+        assert.isBelow(journaled.size, 1000)
 
         const resumed = yield* Effect.async<string>((resume) => {
           ChildProcess.execFile(node[0], [...node.slice(1), emulator.url, idsFile, journalPath], { cwd: here }, (
@@ -152,11 +170,11 @@ describe("Batch over HTTP", () => {
           })
         })
         const summary = JSON.parse(resumed.trim().split("\n").at(-1)!) as Batch.Summary
-        assert.isAbove(summary.skipped, 0)
-        assert.strictEqual(summary.failed, 0)
         assert.strictEqual(yield* emulator.store.count(), 0)
-        const deletes = new Map<string, number>()
         const log = yield* emulator.requestLog
+        // Every DELETE sent, whatever its answer, per id: a resume that ignored the journal would send a
+        // second DELETE (answered 404) for every id the first run deleted.
+        const deletes = new Map<string, number>()
         for (const entry of log) {
           if (entry.method === "DELETE") deletes.set(entry.path, (deletes.get(entry.path) ?? 0) + 1)
         }
@@ -168,7 +186,19 @@ describe("Batch over HTTP", () => {
           [],
           "a target was deleted twice"
         )
-        assert.isAtMost(deletes.size, 1000)
+        assert.deepStrictEqual(
+          [...deletes.keys()].sort(),
+          seeded.dislikes.map((id) => `/v1/me/ratings/library-songs/${id}`).sort(),
+          "every target got exactly one DELETE over both runs"
+        )
+        const resumedDeletes = log.slice(firstRun).filter((entry) => entry.method === "DELETE")
+        assert.isTrue(resumedDeletes.every((entry) => entry.status === 204))
+        // Skipped: what the journal says is done. Absent: deleted by the killed run, its outcome never written.
+        assert.deepStrictEqual(
+          [summary.requested, summary.skipped, summary.deleted, summary.absent, summary.failed],
+          [1000, journaled.size, resumedDeletes.length, 1000 - journaled.size - resumedDeletes.length, 0]
+        )
+        for (const entry of resumedDeletes) assert.isFalse(journaled.has(entry.path.split("/").at(-1)!), entry.path)
       }),
     { timeout: 120_000 }
   )
@@ -203,6 +233,39 @@ describe("Batch over HTTP", () => {
         return yield* Batch.restore(journal)
       }).pipe(Effect.scoped, Effect.provide(client(emulator)))
       assert.deepStrictEqual([again.restored, again.skipped], [0, 150])
+    }))
+
+  it.scopedLive("sweep with value like, then all: each deletes exactly the matching ratings over HTTP", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({
+        library: [{ kind: "library-songs", size: 300, dislikes: 0.2, likes: 0.1 }]
+      })
+      const rated = (value: 1 | -1) =>
+        Effect.map(
+          emulator.store.ratings,
+          (ratings) => ratings.filter((rating) => rating.value === value).map((rating) => rating.id).sort()
+        )
+      const likes = yield* rated(1)
+      const dislikes = yield* rated(-1)
+      assert.deepStrictEqual([likes.length, dislikes.length], [30, 60])
+      const deletedIds = Effect.map(
+        emulator.requestLog,
+        (log) =>
+          log.filter((entry) => entry.method === "DELETE" && entry.status === 204)
+            .map((entry) => entry.path.split("/").at(-1)!).sort()
+      )
+
+      const liked = yield* Batch.sweep("library-songs", { value: "like" }).pipe(Effect.provide(client(emulator)))
+      assert.deepStrictEqual([liked.scanned, liked.matched, liked.deleted], [300, 30, 30])
+      assert.deepStrictEqual(yield* deletedIds, likes)
+      assert.deepStrictEqual(yield* rated(-1), dislikes)
+      assert.strictEqual((yield* emulator.store.ratings).length, 60)
+
+      yield* emulator.store.seed(likes.map((id) => ["library-songs", id, 1] as const))
+      const all = yield* Batch.sweep("library-songs", { value: "all" }).pipe(Effect.provide(client(emulator)))
+      assert.deepStrictEqual([all.scanned, all.matched, all.deleted], [300, 90, 90])
+      assert.deepStrictEqual(yield* deletedIds, [...likes, ...likes, ...dislikes].sort())
+      assert.strictEqual(yield* emulator.store.count(), 0)
     }))
 
   it.scopedLive("dry run sends no DELETE; the cap stops at exactly N", () =>

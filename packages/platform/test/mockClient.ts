@@ -7,6 +7,7 @@ import { Effect, Either, Layer } from "effect"
 
 export interface Recorded {
   readonly method: string
+  /** The URL exactly as it goes on the wire: path and query as encoded, nothing decoded. */
   readonly url: string
   readonly headers: Record<string, string>
   readonly body: string | undefined
@@ -16,7 +17,7 @@ export const record = (request: HttpClientRequest.HttpClientRequest): Recorded =
   const url = Either.getOrThrow(UrlParams.makeUrl(request.url, request.urlParams, request.hash))
   return {
     method: request.method,
-    url: decodeURIComponent(url.toString()),
+    url: url.toString(),
     headers: { ...request.headers },
     body: request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : undefined
   }

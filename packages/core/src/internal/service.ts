@@ -134,7 +134,8 @@ const dropUndefined = (options: { readonly language?: string | undefined }) =>
 /** @internal */
 export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effect.Effect<Service> =>
   Effect.gen(function*() {
-    const policy = options.retry ?? RetryPolicy.defaultPolicy
+    // Whatever schedule the user gives, only what a retry can cure is retried (never 400, 401, 403, 404).
+    const policy = RetryPolicy.onlyRetryable(options.retry ?? RetryPolicy.defaultPolicy)
     const ownLimiter = options.rateLimiter ?? (yield* RateLimiter.make({ rate: options.rate ?? defaultRate }))
     const currentLimiter = Effect.map(
       FiberRef.get(RateLimiter.currentOverride),

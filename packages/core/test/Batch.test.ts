@@ -380,7 +380,7 @@ describe("Batch", () => {
           "i.novalue",
           "UnknownValue"
         ])
-        assert.match(failure.message, /journal/)
+        assert.include(failure.message, "library-songs i.novalue")
         assert.match(failure.message, /value/)
         assert.deepStrictEqual(puts(yield* store.requests), ["i.known"])
         assert.isUndefined(yield* store.lookup("library-songs", "i.novalue"))

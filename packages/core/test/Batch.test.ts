@@ -284,6 +284,30 @@ describe("Batch", () => {
       }).pipe(Effect.provide(InMemoryRatings.layer())))
   }
 
+  it.effect("a sweep with confirm asks once, after the scan and before any DELETE; no deletes nothing", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seedLibrary({ kind: "library-songs", size: 300, dislikes: 0.1 })
+      const asked: Array<Batch.SweepFound> = []
+      const deletesWhenAsked: Array<number> = []
+      const deletes = Effect.map(store.requests, (requests) => requests.filter((r) => r._tag === "DeleteRating").length)
+      const confirm = (answer: boolean) => (found: Batch.SweepFound) =>
+        Effect.gen(function*() {
+          asked.push(found)
+          deletesWhenAsked.push(yield* deletes)
+          return answer
+        })
+      const declined = yield* Batch.sweep("library-songs", { confirm: confirm(false) })
+      assert.deepStrictEqual(asked, [{ kind: "library-songs", value: "dislike", scanned: 300, matched: 30 }])
+      assert.deepStrictEqual([declined.stoppedBy, declined.deleted, yield* deletes], ["Declined", 0, 0])
+      assert.strictEqual(yield* store.count(), 30)
+      const accepted = yield* Batch.sweep("library-songs", { confirm: confirm(true) })
+      assert.deepStrictEqual([accepted.stoppedBy, accepted.deleted, yield* deletes], [null, 30, 30])
+      assert.deepStrictEqual(deletesWhenAsked, [0, 0])
+      const nothing = yield* Batch.sweep("library-songs", { confirm: confirm(true) })
+      assert.deepStrictEqual([nothing.matched, asked.length], [0, 2])
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
   it.effect("a sweep whose listing is refused stops with the error's tag", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

@@ -52,9 +52,14 @@ export const startLogin = (env: Record<string, string>) =>
     return { url: yield* Deferred.await(url), result: Fiber.join(result) }
   })
 
-export const post = (url: string, body: unknown) =>
+/** POSTs JSON as the page does, with the page's nonce in its header when one is given. */
+export const post = (url: string, body: unknown, nonce?: string) =>
   Effect.promise(() =>
-    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(nonce === undefined ? {} : { "x-unrate-nonce": nonce }) },
+      body: JSON.stringify(body)
+    }).then(
       (response) => response.status,
       () => "refused" as const
     )

@@ -5,6 +5,7 @@
  */
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { RatingKind } from "./RatingKind.js"
 
@@ -40,8 +41,102 @@ export class AppleError extends Schema.Class<AppleError>("@unrate/core/AppleErro
   }))
 }) {}
 
-const asString = (u: unknown): string | undefined =>
-  typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? String(u) : undefined
+/**
+ * The most characters of one piece of server text (a title, a detail) that
+ * unrate keeps; longer text is cut and ends with `…`.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const maxServerTextLength = 300
+
+/**
+ * The most entries of Apple's `errors` array that unrate keeps.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const maxAppleErrors = 5
+
+/**
+ * What stands in for a token that a server sent back.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const redactedText = "<redacted>"
+
+/** Longer input is not looked at: nothing past it could reach the cut text. */
+const maxScannedLength = 65536
+/** Every run of this many characters of a token is redacted, so no long piece of one survives. */
+const secretWindow = 16
+/** Shorter secrets are not redacted: they would blank ordinary words. */
+const minSecretLength = 8
+
+// C0 (but tab and line breaks), DEL, C1, bidirectional overrides and isolates, the BOM.
+
+const invisible = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+const spacing = /[\t\n\v\f\r\u0085\u2028\u2029 ]+/g
+
+const redactSecrets = (text: string, secrets: ReadonlyArray<string>): string => {
+  const usable = secrets.filter((secret) => secret.length >= minSecretLength)
+  if (usable.length === 0) return text
+  for (const secret of usable) text = text.split(secret).join(redactedText)
+  const pieces = new Set<string>()
+  for (const secret of usable) {
+    for (let i = 0; i + secretWindow <= secret.length; i++) pieces.add(secret.slice(i, i + secretWindow))
+  }
+  if (pieces.size === 0 || text.length < secretWindow) return text
+  const hidden = new Uint8Array(text.length)
+  let found = false
+  for (let i = 0; i + secretWindow <= text.length; i++) {
+    if (pieces.has(text.slice(i, i + secretWindow))) {
+      hidden.fill(1, i, i + secretWindow)
+      found = true
+    }
+  }
+  if (!found) return text
+  let out = ""
+  for (let i = 0; i < text.length; i++) {
+    if (hidden[i] === 0) out += text[i]
+    else if (i === 0 || hidden[i - 1] === 0) out += redactedText
+  }
+  return out
+}
+
+const cut = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  let end = max - 1
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end-- // never half a surrogate pair
+  return `${text.slice(0, end)}…`
+}
+
+/**
+ * Makes text a server sent safe to show in a terminal, a log or JSON: control
+ * characters (C0 with ESC, DEL, C1) and bidirectional overrides are removed,
+ * line breaks and tabs become single spaces, any of the `secrets` (and any
+ * piece of 16 characters or more of one) becomes `<redacted>`, and the result
+ * is cut to `max` characters (default {@link maxServerTextLength}).
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const sanitizeServerText = (
+  text: string,
+  secrets: ReadonlyArray<Redacted.Redacted<string>> = [],
+  max: number = maxServerTextLength
+): string => {
+  const clean = text.slice(0, maxScannedLength).replace(invisible, "").replace(spacing, " ").trim()
+  return cut(redactSecrets(clean, secrets.map(Redacted.value)), max)
+}
+
+const asString = (u: unknown, secrets: ReadonlyArray<Redacted.Redacted<string>>): string | undefined =>
+  typeof u === "string"
+    ? sanitizeServerText(u, secrets)
+    : typeof u === "number" && Number.isFinite(u)
+    ? String(u)
+    : undefined
 
 const withDefined = <A extends Record<string, unknown>>(record: A): A => {
   const out: Record<string, unknown> = {}
@@ -54,23 +149,31 @@ const withDefined = <A extends Record<string, unknown>>(record: A): A => {
 /**
  * Reads Apple's `errors[]` out of any response body, leniently: numbers become
  * strings, entries that are not objects and fields Apple does not document are
- * left out, a body that is not an ErrorsResponse gives an empty array.
+ * left out, a body that is not an ErrorsResponse gives an empty array. At most
+ * {@link maxAppleErrors} entries are kept, and every text is passed through
+ * {@link sanitizeServerText} with `secrets` (the tokens the request carried),
+ * so no consumer ever sees control characters, endless text or a token the
+ * server sent back.
  *
  * @since 0.1.0
  * @category decoding
  */
-export const decodeAppleErrors = (body: unknown): ReadonlyArray<AppleError> => {
+export const decodeAppleErrors = (
+  body: unknown,
+  secrets: ReadonlyArray<Redacted.Redacted<string>> = []
+): ReadonlyArray<AppleError> => {
   if (!Predicate.isRecord(body) || !Array.isArray(body.errors)) return []
-  return body.errors.filter(Predicate.isRecord).map((entry) => {
+  const text = (u: unknown) => asString(u, secrets)
+  return body.errors.filter(Predicate.isRecord).slice(0, maxAppleErrors).map((entry) => {
     const source = Predicate.isRecord(entry.source)
-      ? withDefined({ parameter: asString(entry.source.parameter), pointer: asString(entry.source.pointer) })
+      ? withDefined({ parameter: text(entry.source.parameter), pointer: text(entry.source.pointer) })
       : undefined
     return new AppleError(withDefined({
-      id: asString(entry.id),
-      title: asString(entry.title),
-      detail: asString(entry.detail),
-      status: asString(entry.status),
-      code: asString(entry.code),
+      id: text(entry.id),
+      title: text(entry.title),
+      detail: text(entry.detail),
+      status: text(entry.status),
+      code: text(entry.code),
       source
     }))
   })
@@ -102,7 +205,7 @@ const describeErrors = (errors: ReadonlyArray<AppleError>): string => {
       ? error.detail
       : `${head}: ${error.detail}`
   }).filter((part) => part !== "")
-  return parts.length === 0 ? "" : ` Apple said: ${parts.join("; ")}.`
+  return parts.length === 0 ? "" : ` Apple said: ${cut(parts.join("; "), maxServerTextLength)}.`
 }
 
 const target = (self: { readonly kind?: RatingKind | undefined; readonly id?: string | undefined }): string =>
@@ -412,6 +515,8 @@ export interface ResponseContext {
   readonly id?: string | undefined
   readonly body?: unknown
   readonly retryAfterMillis?: number | undefined
+  /** The tokens the request carried: redacted wherever the body repeats them. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**
@@ -422,7 +527,7 @@ export interface ResponseContext {
  * @category constructors
  */
 export const fromStatus = (status: number, context: ResponseContext = {}): RatingsError => {
-  const errors = decodeAppleErrors(context.body)
+  const errors = decodeAppleErrors(context.body, context.secrets)
   const common = withDefined({ operation: context.operation, kind: context.kind, id: context.id, errors })
   switch (status) {
     case 400:

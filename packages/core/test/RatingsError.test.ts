@@ -1,6 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RatingsError } from "@unrate/core"
-import { Option } from "effect"
+import { Option, Redacted } from "effect"
+
+const developerToken = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJURUFNMTIzNDU2In0.c2lnbmF0dXJlLW9mLXRoZS1kZXZlbG9wZXI"
+const userToken = "AkXq9vN2pL7mR4tY8wB3cF6hJ1sD5gK0zQ+uE/iO=userToken"
+const secrets = [Redacted.make(developerToken), Redacted.make(userToken)]
+
+const controls = /[\u0000-\u001f\u007f-\u009f]/
 
 describe("RatingsError", () => {
   it("maps each status to its member", () => {
@@ -65,5 +71,70 @@ describe("RatingsError", () => {
     assert.isTrue(RatingsError.isAuthError(RatingsError.fromStatus(401)))
     assert.isTrue(RatingsError.isAuthError(RatingsError.fromStatus(403)))
     assert.isFalse(RatingsError.isAuthError(RatingsError.fromStatus(404)))
+  })
+
+  it("strips control characters, keeps single spaces and cuts long text", () => {
+    assert.strictEqual(
+      RatingsError.sanitizeServerText("\u001b[2J\u001b]0;title\u0007Bad\r\n\tthing\u009b31m  here\u007f\u202e"),
+      "[2J]0;titleBad thing31m here"
+    )
+    const long = RatingsError.sanitizeServerText("é".repeat(5000))
+    assert.strictEqual(long.length, RatingsError.maxServerTextLength)
+    assert.isTrue(long.endsWith("…"))
+    assert.strictEqual(RatingsError.sanitizeServerText("x".repeat(300)), "x".repeat(300))
+  })
+
+  it("redacts the tokens, also when split by control characters or cut to a piece", () => {
+    const text = [
+      `token ${developerToken}`,
+      `again ${userToken.slice(0, 10)}\u001b${userToken.slice(10)}`,
+      `prefix ${developerToken.slice(0, 40)}`,
+      `suffix x${userToken.slice(-20)}`
+    ].join(" | ")
+    const clean = RatingsError.sanitizeServerText(text, secrets)
+    assert.strictEqual(clean, "token <redacted> | again <redacted> | prefix <redacted> | suffix x<redacted>")
+    assert.strictEqual(RatingsError.sanitizeServerText("a short word", [Redacted.make("word")]), "a short word")
+  })
+
+  it("decodes hostile errors into clean, bounded fields and messages without tokens", () => {
+    const hostile = {
+      id: `\u001b]0;pwned\u0007${userToken}`,
+      title: `\u001b[2J\u001b[31mInvalid ${developerToken}`,
+      detail: `${"A".repeat(5000)} ${userToken}`,
+      code: "4\u001b[0m0300",
+      status: "403",
+      source: { parameter: `${developerToken}\n${"p".repeat(1000)}` }
+    }
+    for (const status of [400, 403, 500]) {
+      const error = RatingsError.fromStatus(status, {
+        body: { errors: Array.from({ length: 50 }, () => hostile) },
+        secrets
+      })
+      assert.isTrue("errors" in error)
+      if (!("errors" in error)) return
+      assert.strictEqual(error.errors.length, RatingsError.maxAppleErrors)
+      const fields = error.errors.flatMap((entry) => [
+        entry.id,
+        entry.title,
+        entry.detail,
+        entry.code,
+        entry.status,
+        entry.source?.parameter
+      ])
+      for (const field of fields) {
+        assert.isString(field)
+        assert.isAtMost(field!.length, RatingsError.maxServerTextLength)
+        assert.notMatch(field!, controls)
+      }
+      assert.strictEqual(error.errors[0]!.code, "4[0m0300")
+      assert.isBelow(error.message.length, 1000)
+      for (const text of [error.message, JSON.stringify(error), ...fields.map(String)]) {
+        assert.notMatch(text, controls)
+        for (const token of [developerToken, userToken]) {
+          assert.notInclude(text, token)
+          assert.notInclude(text, token.slice(0, 16))
+        }
+      }
+    }
   })
 })

@@ -203,10 +203,58 @@ export const credentialsPath: Effect.Effect<Option.Option<string>> = Effect.gen(
   return Option.map(home, (dir) => `${dir.replace(/\/+$/, "")}/.config/unrate/credentials.json`)
 })
 
+const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, "0")}`
+
+/** "readable by group and others", "readable and writable by others" … for the bits beyond the owner's. */
+const describeAccess = (mode: number): string => {
+  const access = (bits: number) =>
+    [bits & 0o4 ? "readable" : "", bits & 0o2 ? "writable" : ""].filter((word) => word !== "").join(" and ")
+  const group = access((mode >> 3) & 0o6)
+  const others = access(mode & 0o6)
+  if (group !== "" && group === others) return `${group} by group and others`
+  return [group === "" ? "" : `${group} by group`, others === "" ? "" : `${others} by others`]
+    .filter((part) => part !== "")
+    .join(", ")
+}
+
+/**
+ * Refuses a credentials file or directory that is a symbolic link, is not of
+ * the kind expected, belongs to another user, or that group or others may read
+ * or write (as ssh does with its keys). Not checked on Windows, which has no
+ * such modes.
+ */
+const checkPrivate = (fs: FileSystem.FileSystem, path: string, kind: "File" | "Directory") =>
+  Effect.gen(function*() {
+    if (process.platform === "win32") return
+    const refuse = (reason: string) => new ConfigurationError({ setting: path, reason })
+    const isLink = yield* fs.readLink(path).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+    if (isLink) {
+      return yield* refuse(
+        kind === "File"
+          ? "is a symbolic link, and unrate does not follow links to credentials; replace it with the file itself (mode 0600), or run `unrate login` again"
+          : "is a symbolic link, and unrate does not follow links to credentials; replace it with a directory of mode 0700 holding credentials.json"
+      )
+    }
+    const info = yield* Effect.mapError(fs.stat(path), () => refuse("cannot be read; run `unrate login` again"))
+    if (info.type !== kind) return yield* refuse(`is not a ${kind === "File" ? "file" : "directory"}`)
+    const uid = process.getuid?.()
+    if (uid !== undefined && Option.isSome(info.uid) && info.uid.value !== uid) {
+      return yield* refuse(`belongs to another user (uid ${info.uid.value}); run \`unrate login\` as yourself`)
+    }
+    if ((info.mode & 0o066) !== 0) {
+      const fix = kind === "File" ? "600" : "700"
+      return yield* refuse(`is ${describeAccess(info.mode)} (mode ${octal(info.mode)}); run: chmod ${fix} ${path}`)
+    }
+  })
+
 const Credentials = Schema.parseJson(Schema.Struct({ musicUserToken: Schema.NonEmptyString }))
 
 /**
  * The music user token: `APPLE_MUSIC_USER_TOKEN`, else the credentials file.
+ * The file must be private, as ssh wants its keys: a credentials file or
+ * directory that is a symbolic link, belongs to another user, or that group
+ * or others may read or write is refused with a ConfigurationError whose
+ * message gives the fix (e.g. `run: chmod 600 …`).
  *
  * @since 0.1.0
  * @category loading
@@ -224,8 +272,11 @@ export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationEr
     const path = yield* credentialsPath
     if (Option.isNone(path)) return yield* missing
     const fs = yield* FileSystem.FileSystem
-    const exists = yield* Effect.orElseSucceed(fs.exists(path.value), () => false)
+    const isLink = yield* fs.readLink(path.value).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+    const exists = isLink || (yield* Effect.orElseSucceed(fs.exists(path.value), () => false))
     if (!exists) return yield* missing
+    yield* checkPrivate(fs, directoryOf(path.value), "Directory")
+    yield* checkPrivate(fs, path.value, "File")
     const text = yield* Effect.mapError(
       fs.readFileString(path.value),
       () => new ConfigurationError({ setting: path.value, reason: "cannot be read; run `unrate login` again" })
@@ -265,6 +316,8 @@ export const load: Effect.Effect<Settings, ConfigurationError, FileSystem.FileSy
   return { baseUrl: url, developerToken: developer, userToken: user }
 })
 
+const directoryOf = (path: string) => path.slice(0, path.lastIndexOf("/"))
+
 const noCredentialsPath = new ConfigurationError({
   setting: "XDG_CONFIG_HOME",
   reason: "neither XDG_CONFIG_HOME nor HOME is set, so there is no place for the credentials file; set one of them"
@@ -273,8 +326,8 @@ const noCredentialsPath = new ConfigurationError({
 /**
  * Stores a music user token in the credentials file, replacing any earlier one:
  * the directory is created with mode 0700, the file is written beside it with
- * mode 0600 and renamed into place, so a reader never sees half a file.
- * Succeeds with the file's path.
+ * mode 0600 and renamed into place, so a reader never sees half a file. A
+ * directory that is a symbolic link is refused. Succeeds with the file's path.
  *
  * @since 0.1.0
  * @category credentials
@@ -286,7 +339,15 @@ export const saveUserToken = (
     const path = yield* credentialsPath
     if (Option.isNone(path)) return yield* noCredentialsPath
     const fs = yield* FileSystem.FileSystem
-    const directory = path.value.slice(0, path.value.lastIndexOf("/"))
+    const directory = directoryOf(path.value)
+    const isLink = yield* fs.readLink(directory).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+    if (isLink) {
+      return yield* new ConfigurationError({
+        setting: directory,
+        reason:
+          "is a symbolic link, and unrate does not write credentials through links; replace it with a directory (mode 0700)"
+      })
+    }
     const temporary = `${path.value}.${process.pid}.tmp`
     const text = JSON.stringify({ musicUserToken: Redacted.value(token) }) + "\n"
     yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 }).pipe(

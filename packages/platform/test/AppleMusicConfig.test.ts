@@ -38,8 +38,10 @@ describe("AppleMusicConfig", () => {
   it.effect("falls back to signing material and the credentials file", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-config-"))
-      Fs.mkdirSync(Path.join(dir, "unrate"))
-      Fs.writeFileSync(Path.join(dir, "unrate", "credentials.json"), JSON.stringify({ musicUserToken: "from-file" }))
+      Fs.mkdirSync(Path.join(dir, "unrate"), { mode: 0o700 })
+      Fs.writeFileSync(Path.join(dir, "unrate", "credentials.json"), JSON.stringify({ musicUserToken: "from-file" }), {
+        mode: 0o600
+      })
       Fs.writeFileSync(Path.join(dir, "key.p8"), "PEM TEXT")
       const settings = yield* AppleMusicConfig.load.pipe(withEnv({
         XDG_CONFIG_HOME: dir,
@@ -76,4 +78,101 @@ describe("AppleMusicConfig", () => {
       })))
       assert.include(badUrl.message, "loopback")
     }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  describe("the credentials file", () => {
+    const configHome = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-credentials-"))
+    const modeOf = (path: string) => Fs.statSync(path).mode & 0o777
+    const readToken = (dir: string) =>
+      AppleMusicConfig.userToken.pipe(withEnv({ XDG_CONFIG_HOME: dir }), Effect.provide(NodeFileSystem.layer))
+    const saveToken = (dir: string, token: string) =>
+      AppleMusicConfig.saveUserToken(Redacted.make(token)).pipe(
+        withEnv({ XDG_CONFIG_HOME: dir }),
+        Effect.provide(NodeFileSystem.layer)
+      )
+    /** A private file in a private directory, as `saveUserToken` leaves it. */
+    const privateFile = (dir: string, token = "private-token") => {
+      Fs.mkdirSync(Path.join(dir, "unrate"), { mode: 0o700 })
+      const file = Path.join(dir, "unrate", "credentials.json")
+      Fs.writeFileSync(file, JSON.stringify({ musicUserToken: token }), { mode: 0o600 })
+      return file
+    }
+
+    it.effect("saveUserToken writes the file 0600 in a directory 0700, also over a looser existing one", () =>
+      Effect.gen(function*() {
+        const dir = configHome()
+        const file = yield* saveToken(dir, "saved-token")
+        assert.strictEqual(file, Path.join(dir, "unrate", "credentials.json"))
+        assert.strictEqual(modeOf(file), 0o600)
+        assert.strictEqual(modeOf(Path.dirname(file)), 0o700)
+        assert.strictEqual(Redacted.value(yield* readToken(dir)), "saved-token")
+
+        const loose = configHome()
+        Fs.mkdirSync(Path.join(loose, "unrate"), { mode: 0o755 })
+        Fs.chmodSync(Path.join(loose, "unrate"), 0o755)
+        const again = yield* saveToken(loose, "replacing-token")
+        assert.strictEqual(modeOf(again), 0o600)
+        assert.strictEqual(modeOf(Path.dirname(again)), 0o700)
+        assert.strictEqual(Redacted.value(yield* readToken(loose)), "replacing-token")
+      }))
+
+    it.effect("a 0600 file in a 0700 directory is read", () =>
+      Effect.gen(function*() {
+        const dir = configHome()
+        privateFile(dir)
+        assert.strictEqual(Redacted.value(yield* readToken(dir)), "private-token")
+      }))
+
+    it.effect("a file or directory others can read is refused with the chmod that fixes it", () =>
+      Effect.gen(function*() {
+        const dir = configHome()
+        const file = privateFile(dir)
+        Fs.chmodSync(file, 0o644)
+        const open = yield* Effect.flip(readToken(dir))
+        assert.strictEqual(open._tag, "ConfigurationError")
+        assert.strictEqual(open.setting, file)
+        assert.strictEqual(
+          open.message,
+          `${file}: is readable by group and others (mode 0644); run: chmod 600 ${file}`
+        )
+        Fs.chmodSync(file, 0o620)
+        assert.include((yield* Effect.flip(readToken(dir))).message, `writable by group (mode 0620); run: chmod 600`)
+
+        Fs.chmodSync(file, 0o600)
+        Fs.chmodSync(Path.dirname(file), 0o755)
+        const openDirectory = yield* Effect.flip(readToken(dir))
+        assert.strictEqual(openDirectory.setting, Path.dirname(file))
+        assert.include(
+          openDirectory.message,
+          `is readable by group and others (mode 0755); run: chmod 700 ${Path.dirname(file)}`
+        )
+        for (const error of [open, openDirectory]) assert.notInclude(JSON.stringify(error), "private-token")
+      }))
+
+    it.effect("a symbolic link to the file or the directory is refused", () =>
+      Effect.gen(function*() {
+        const elsewhere = configHome()
+        const target = privateFile(elsewhere, "linked-token")
+
+        const linkedFile = configHome()
+        Fs.mkdirSync(Path.join(linkedFile, "unrate"), { mode: 0o700 })
+        Fs.symlinkSync(target, Path.join(linkedFile, "unrate", "credentials.json"))
+        const file = yield* Effect.flip(readToken(linkedFile))
+        assert.strictEqual(file.setting, Path.join(linkedFile, "unrate", "credentials.json"))
+        assert.include(file.message, "is a symbolic link")
+
+        const linkedDirectory = configHome()
+        Fs.symlinkSync(Path.dirname(target), Path.join(linkedDirectory, "unrate"))
+        const directory = yield* Effect.flip(readToken(linkedDirectory))
+        assert.strictEqual(directory.setting, Path.join(linkedDirectory, "unrate"))
+        assert.include(directory.message, "is a symbolic link")
+        const saving = yield* Effect.flip(saveToken(linkedDirectory, "through-a-link"))
+        assert.include(saving.message, "is a symbolic link")
+        assert.deepStrictEqual(JSON.parse(Fs.readFileSync(target, "utf8")), { musicUserToken: "linked-token" })
+
+        const dangling = configHome()
+        Fs.mkdirSync(Path.join(dangling, "unrate"), { mode: 0o700 })
+        Fs.symlinkSync(Path.join(dangling, "nowhere"), Path.join(dangling, "unrate", "credentials.json"))
+        assert.include((yield* Effect.flip(readToken(dangling))).message, "is a symbolic link")
+      }))
+  })
 })

@@ -9,9 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
-import { page } from "./loginPage.js"
+import { apiPolicy, nonceHeader, page, pagePolicy } from "./loginPage.js"
 
 /** The sign-in did not yield a token: the page was closed, or time ran out. Exit code 3. @internal */
 export class LoginFailed extends Schema.TaggedError<LoginFailed>("@unrate/cli/LoginFailed")("LoginFailed", {
@@ -46,7 +47,15 @@ export interface LoginOptions {
 }
 
 const maxTokenLength = 8192
-const maxBodyLength = 16384
+
+/** The largest body a POST may have; a longer one is answered 413 and not read further. @internal */
+export const maxBodyLength = 16384
+
+/** Connections served at once; more are closed as they arrive, so the process never runs out of sockets. @internal */
+export const maxConnections = 32
+
+/** A connection has this long to send a request's headers, and its whole body. @internal */
+export const serverTimeouts = { headersTimeout: 5_000, requestTimeout: 10_000, keepAliveTimeout: 5_000 } as const
 
 const sameSecret = (expected: Buffer, given: unknown) => {
   if (typeof given !== "string") return false
@@ -58,25 +67,157 @@ const headers = {
   "cache-control": "no-store",
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
-  "x-content-type-options": "nosniff"
+  "x-content-type-options": "nosniff",
+  "content-security-policy": apiPolicy
 }
 
 const answer = (status: number, body: Record<string, unknown>) =>
   HttpServerResponse.unsafeJson(body, { status, headers })
 
+/** The body as text, or undefined when it is longer than maxBodyLength (reading stops there). */
+const readCapped = (incoming: Http.IncomingMessage) =>
+  Effect.async<string | undefined>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const finish = (text: string | undefined) => {
+      incoming.off("data", onData).off("end", onEnd).off("error", onEnd).off("close", onEnd)
+      resume(Effect.succeed(text))
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBodyLength) return finish(undefined)
+      chunks.push(chunk)
+    }
+    const onEnd = () => finish(Buffer.concat(chunks).toString("utf8"))
+    incoming.on("data", onData).once("end", onEnd).once("error", onEnd).once("close", onEnd)
+  })
+
+/** The JSON object of a POST body, `{}` when it is none, or "TooLarge" (the rest is never read). */
 const readJson = (request: HttpServerRequest.HttpServerRequest) =>
-  request.text.pipe(
-    Effect.map((text): Record<string, unknown> => {
-      if (text.length > maxBodyLength) return {}
-      try {
-        const value: unknown = JSON.parse(text)
-        return typeof value === "object" && value !== null ? value as Record<string, unknown> : {}
-      } catch {
-        return {}
-      }
-    }),
-    Effect.orElseSucceed((): Record<string, unknown> => ({}))
+  Effect.gen(function*() {
+    const declared = Number(request.headers["content-length"] ?? 0)
+    if (declared > maxBodyLength) return "TooLarge" as const
+    const text = yield* readCapped(NodeHttpServerRequest.toIncomingMessage(request))
+    if (text === undefined) return "TooLarge" as const
+    try {
+      const value: unknown = JSON.parse(text)
+      return typeof value === "object" && value !== null ? value as Record<string, unknown> : {}
+    } catch {
+      return {}
+    }
+  })
+
+interface Run {
+  readonly options: LoginOptions
+  readonly nonce: string
+  readonly expected: Buffer
+  /** The per-run nonce of the page's own script and style in its Content-Security-Policy. */
+  readonly cspNonce: string
+  readonly outcome: Deferred.Deferred<Redacted.Redacted<string>, LoginFailed>
+  readonly state: { port: number; used: boolean; pageLoads: number }
+  readonly scope: Scope.Scope
+}
+
+type Handler = Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+
+const refuse = (run: Run, status: number, reason: string, close = false) =>
+  Effect.as(
+    run.options.onRefused(reason),
+    close ?
+      answer(status, { error: reason }).pipe(HttpServerResponse.setHeader("connection", "close")) :
+      answer(status, { error: reason })
   )
+
+const servePage = (run: Run) =>
+  Effect.sync(() => {
+    run.state.pageLoads++
+    return HttpServerResponse.html(
+      page({
+        developerToken: Redacted.value(run.options.developerToken),
+        nonce: run.nonce,
+        cspNonce: run.cspNonce,
+        musicKitUrl: run.options.musicKitUrl,
+        credentialsPath: run.options.credentialsPath,
+        version: run.options.version
+      })
+    ).pipe(
+      HttpServerResponse.setHeaders({
+        ...headers,
+        "content-security-policy": pagePolicy(run.options.musicKitUrl, run.cspNonce)
+      })
+    )
+  })
+
+/** POST /token: the nonce header is checked before a byte of the body is read. */
+const acceptToken = (run: Run, request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    const nonce = request.headers[nonceHeader]
+    if (nonce === undefined) return yield* refuse(run, 403, "POST /token without the page's nonce", true)
+    if (!sameSecret(run.expected, nonce)) return yield* refuse(run, 403, "POST /token with a wrong nonce", true)
+    if (run.state.used) return yield* refuse(run, 403, "POST /token after a token was already accepted", true)
+    const body = yield* readJson(request)
+    if (body === "TooLarge") {
+      return yield* refuse(run, 413, `POST /token with a body over ${maxBodyLength} bytes`, true)
+    }
+    const token = body.musicUserToken
+    if (typeof token !== "string" || token.length === 0 || token.length > maxTokenLength || /\s/.test(token)) {
+      return yield* refuse(run, 400, "POST /token without a usable musicUserToken")
+    }
+    run.state.used = true
+    const response = NodeHttpServerRequest.toServerResponse(request)
+    response.once("finish", () => Deferred.unsafeDone(run.outcome, Exit.succeed(Redacted.make(token))))
+    return answer(200, { stored: true }).pipe(HttpServerResponse.setHeader("connection", "close"))
+  })
+
+/** POST /closed: the page went away; unless it comes back within closedGrace, the login fails. */
+const pageClosed = (run: Run, request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    if (!sameSecret(run.expected, request.headers[nonceHeader])) {
+      return yield* refuse(run, 403, "POST /closed without the page's nonce", true)
+    }
+    if (!run.state.used) {
+      const loads = run.state.pageLoads
+      yield* Effect.sleep(closedGrace).pipe(
+        Effect.zipRight(Effect.suspend(() =>
+          run.state.pageLoads === loads && !run.state.used
+            ? Deferred.fail(
+              run.outcome,
+              new LoginFailed({ reason: "the sign-in page was closed before Apple signed you in" })
+            )
+            : Effect.void
+        )),
+        Effect.forkIn(run.scope)
+      )
+      yield* Effect.yieldNow() // the grace timer starts before the page hears back
+    }
+    return HttpServerResponse.empty({ status: 204, headers })
+  })
+
+const handler = (run: Run): Handler =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = new URL(request.url, "http://127.0.0.1").pathname
+    const host = request.headers["host"] ?? ""
+    const origins = [`http://127.0.0.1:${run.state.port}`, `http://localhost:${run.state.port}`]
+    if (!origins.some((origin) => origin === `http://${host}`)) {
+      return yield* refuse(run, 403, `${request.method} ${path}: the Host header is not this computer's address`, true)
+    }
+    const origin = request.headers["origin"]
+    if (request.method === "POST" && origin !== undefined && !origins.includes(origin)) {
+      return yield* refuse(run, 403, `POST ${path}: sent from another site (${origin})`, true)
+    }
+    if (request.method === "GET" && path === "/") return yield* servePage(run)
+    if (request.method === "POST" && path === "/token") return yield* acceptToken(run, request)
+    if (request.method === "POST" && path === "/closed") return yield* pageClosed(run, request)
+    return HttpServerResponse.empty({ status: 404, headers })
+  })
+
+/** Node's server, with the connection cap and short timeouts, so idle connections cannot pile up. */
+const makeNodeServer = () => {
+  const server = Http.createServer({ ...serverTimeouts, connectionsCheckingInterval: 1_000 })
+  server.maxConnections = maxConnections
+  return server
+}
 
 /**
  * Serves the sign-in page on 127.0.0.1 until the page posts back one music
@@ -90,87 +231,23 @@ export const receiveToken = (
   options: LoginOptions
 ): Effect.Effect<Redacted.Redacted<string>, LoginFailed | HttpServerError.ServeError> =>
   Effect.scoped(Effect.gen(function*() {
-    const scope = yield* Effect.scope
     const nonce = Crypto.randomBytes(32).toString("base64url")
-    const expected = Buffer.from(nonce)
-    const outcome = yield* Deferred.make<Redacted.Redacted<string>, LoginFailed>()
-    const state = { port: 0, used: false, pageLoads: 0 }
-    const origins = () => [`http://127.0.0.1:${state.port}`, `http://localhost:${state.port}`]
-
-    const refuse = (status: number, reason: string) =>
-      Effect.as(options.onRefused(reason), answer(status, { error: reason }))
-
-    const handler: Effect.Effect<
-      HttpServerResponse.HttpServerResponse,
-      never,
-      HttpServerRequest.HttpServerRequest
-    > = Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const path = new URL(request.url, "http://127.0.0.1").pathname
-      const host = request.headers["host"] ?? ""
-      if (!origins().some((origin) => origin === `http://${host}`)) {
-        return yield* refuse(403, `${request.method} ${path}: the Host header is not this computer's address`)
-      }
-      const origin = request.headers["origin"]
-      if (request.method === "POST" && origin !== undefined && !origins().includes(origin)) {
-        return yield* refuse(403, `POST ${path}: sent from another site (${origin})`)
-      }
-      if (request.method === "GET" && path === "/") {
-        state.pageLoads++
-        return HttpServerResponse.html(
-          page({
-            developerToken: Redacted.value(options.developerToken),
-            nonce,
-            musicKitUrl: options.musicKitUrl,
-            credentialsPath: options.credentialsPath,
-            version: options.version
-          })
-        ).pipe(HttpServerResponse.setHeaders(headers))
-      }
-      if (request.method === "POST" && path === "/token") {
-        const body = yield* readJson(request)
-        if (body.nonce === undefined) return yield* refuse(403, "POST /token without the page's nonce")
-        if (!sameSecret(expected, body.nonce)) return yield* refuse(403, "POST /token with a wrong nonce")
-        if (state.used) return yield* refuse(403, "POST /token after a token was already accepted")
-        const token = body.musicUserToken
-        if (typeof token !== "string" || token.length === 0 || token.length > maxTokenLength || /\s/.test(token)) {
-          return yield* refuse(400, "POST /token without a usable musicUserToken")
-        }
-        state.used = true
-        const response = NodeHttpServerRequest.toServerResponse(request)
-        response.once("finish", () => Deferred.unsafeDone(outcome, Exit.succeed(Redacted.make(token))))
-        return answer(200, { stored: true }).pipe(HttpServerResponse.setHeader("connection", "close"))
-      }
-      if (request.method === "POST" && path === "/closed") {
-        const body = yield* readJson(request)
-        if (!sameSecret(expected, body.nonce)) return yield* refuse(403, "POST /closed without the page's nonce")
-        if (!state.used) {
-          const loads = state.pageLoads
-          yield* Effect.sleep(closedGrace).pipe(
-            Effect.zipRight(Effect.suspend(() =>
-              state.pageLoads === loads && !state.used
-                ? Deferred.fail(
-                  outcome,
-                  new LoginFailed({ reason: "the sign-in page was closed before Apple signed you in" })
-                )
-                : Effect.void
-            )),
-            Effect.forkIn(scope)
-          )
-          yield* Effect.yieldNow() // the grace timer starts before the page hears back
-        }
-        return HttpServerResponse.empty({ status: 204, headers })
-      }
-      return HttpServerResponse.empty({ status: 404, headers })
-    })
-
-    const nodeServer = Http.createServer()
+    const run: Run = {
+      options,
+      nonce,
+      expected: Buffer.from(nonce),
+      cspNonce: Crypto.randomBytes(18).toString("base64"),
+      outcome: yield* Deferred.make<Redacted.Redacted<string>, LoginFailed>(),
+      state: { port: 0, used: false, pageLoads: 0 },
+      scope: yield* Effect.scope
+    }
+    const nodeServer = makeNodeServer()
     const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port, host: "127.0.0.1" })
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
-    state.port = server.address._tag === "TcpAddress" ? server.address.port : 0
-    yield* server.serve(handler)
-    yield* options.onListening(`http://127.0.0.1:${state.port}/`)
-    return yield* Deferred.await(outcome).pipe(
+    run.state.port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    yield* server.serve(handler(run))
+    yield* options.onListening(`http://127.0.0.1:${run.state.port}/`)
+    return yield* Deferred.await(run.outcome).pipe(
       Effect.timeoutFail({
         duration: options.timeout,
         onTimeout: () =>

@@ -10,16 +10,31 @@ import type { RatingKind } from "@unrate/core/RatingKind"
 import { librarySegment } from "@unrate/core/RatingKind"
 import type { RatingsBackend } from "@unrate/core/RatingRequest"
 import type { Operation, RatingsError } from "@unrate/core/RatingsError"
-import { fromStatus, parseRetryAfter, Transport, UnexpectedResponse } from "@unrate/core/RatingsError"
+import {
+  fromStatus,
+  parseRetryAfter,
+  sanitizeServerText,
+  Transport,
+  UnexpectedResponse
+} from "@unrate/core/RatingsError"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 
 /** @internal */
 export const redactedHeaderNames = ["music-user-token"]
+
+/**
+ * The most bytes of an error answer's body that are read; the rest is never
+ * read (a hostile or broken server cannot make the client hold megabytes).
+ *
+ * @internal
+ */
+export const maxErrorBodyBytes = 65536
 
 /** @internal */
 export interface HttpBackendOptions {
@@ -62,7 +77,17 @@ const describeCause = (cause: unknown): string => {
     else if (typeof message === "string" && message !== "") parts.push(message)
     current = (current as { cause?: unknown }).cause
   }
-  return parts.length === 0 ? "no further detail" : [...new Set(parts)].join(": ")
+  return parts.length === 0 ? "no further detail" : sanitizeServerText([...new Set(parts)].join(": "))
+}
+
+const decodeBytes = (chunks: ReadonlyArray<Uint8Array>, size: number): string => {
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return new TextDecoder().decode(bytes)
 }
 
 /** @internal */
@@ -90,13 +115,34 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
   const unexpected = (context: Context, status: number, description: string) =>
     new UnexpectedResponse({ ...context, status, errors: [], description })
 
+  const bodyUnreadable = (context: Context) => (error: HttpClientError.ResponseError) =>
+    new Transport({
+      ...context,
+      reason: "ConnectionReset",
+      description: `the answer's body could not be read (${describeCause(error.cause)})`
+    })
+
   const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context) =>
-    Effect.mapError(response.text, (error) =>
-      new Transport({
-        ...context,
-        reason: "ConnectionReset",
-        description: `the answer's body could not be read (${describeCause(error.cause)})`
-      }))
+    Effect.mapError(response.text, bodyUnreadable(context))
+
+  // An error's body is read up to maxErrorBodyBytes; a declared length within that takes the plain path.
+  const readErrorBody = (response: HttpClientResponse.HttpClientResponse, context: Context) => {
+    const declared = Number(response.headers["content-length"] ?? NaN)
+    if (declared <= maxErrorBodyBytes) return readBody(response, context)
+    return response.stream.pipe(
+      Stream.runFoldWhile(
+        { chunks: [] as Array<Uint8Array>, size: 0 },
+        (read) => read.size < maxErrorBodyBytes,
+        (read, chunk) => {
+          read.chunks.push(chunk.subarray(0, maxErrorBodyBytes - read.size))
+          return { chunks: read.chunks, size: read.size + Math.min(chunk.length, maxErrorBodyBytes - read.size) }
+        }
+      ),
+      Effect.map((read) => decodeBytes(read.chunks, read.size)),
+      Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed("")),
+      Effect.mapError(bodyUnreadable(context))
+    )
+  }
 
   const parseJson = (text: string, status: number, context: Context): Effect.Effect<unknown, UnexpectedResponse> =>
     Effect.try({
@@ -109,7 +155,8 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     context: Context
   ): Effect.Effect<{ readonly status: number; readonly body: string }, RatingsError> =>
     Effect.gen(function*() {
-      const headers = authHeaders(yield* options.developerToken)
+      const developer = yield* options.developerToken
+      const headers = authHeaders(developer)
       const response = yield* client.execute(HttpClientRequest.setHeaders(request, headers)).pipe(
         Effect.mapError((error): RatingsError =>
           error._tag === "RequestError"
@@ -117,15 +164,22 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
             : new Transport({ ...context, reason: "Other", description: describeCause(error.cause) })
         )
       )
-      const body = yield* readBody(response, context)
-      if (response.status >= 200 && response.status < 300) return { status: response.status, body }
+      if (response.status >= 200 && response.status < 300) {
+        return { status: response.status, body: yield* readBody(response, context) }
+      }
+      const body = yield* readErrorBody(response, context)
       const parsed = body === ""
         ? undefined
         : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
       const now = yield* Clock.currentTimeMillis
       const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers["retry-after"], now))
       return yield* Effect.fail(
-        fromStatus(response.status, { ...context, body: parsed, retryAfterMillis: retryAfter })
+        fromStatus(response.status, {
+          ...context,
+          body: parsed,
+          retryAfterMillis: retryAfter,
+          secrets: [developer, options.userToken]
+        })
       )
     }).pipe(
       timeLimit(context),
@@ -229,7 +283,9 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
           unexpected(
             context,
             200,
-            `the next page ${JSON.stringify(request.cursor)} is not on ${options.baseUrl.origin}`
+            `the next page ${
+              JSON.stringify(sanitizeServerText(request.cursor ?? "", [options.userToken]))
+            } is not on ${options.baseUrl.origin}`
           )
         )
       }

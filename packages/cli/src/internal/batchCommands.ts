@@ -156,13 +156,10 @@ const countIds = (path: string): Effect.Effect<number | undefined> =>
   })
 
 const stdinIds = (stdin: NodeJS.ReadableStream) =>
-  IdsFile.parse(
+  IdsFile.fromBytes(
     Stream.fromAsyncIterable(stdin as AsyncIterable<Buffer | string>, (error) =>
       usage(`cannot read stdin: ${String(error)}`)).pipe(
-        Stream.map((chunk) =>
-          typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk)
-        ),
-        Stream.decodeText()
+        Stream.map((chunk) => typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk))
       )
   )
 

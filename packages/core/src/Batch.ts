@@ -149,6 +149,7 @@ export interface Summary
   readonly stopMessage: string | null
   /** Whether the cap on deletions was reached. */
   readonly capReached: boolean
+  /** The first 100 failed or invalid targets; the counts (and the journal) have them all. */
   readonly failures: ReadonlyArray<Failure>
 }
 
@@ -269,6 +270,7 @@ export interface RestoreSummary {
   readonly skipped: number
   readonly stoppedBy: StopReason | null
   readonly stopMessage: string | null
+  /** The first 100 failures; the counts (and the journal) have them all. */
   readonly failures: ReadonlyArray<Failure>
 }
 

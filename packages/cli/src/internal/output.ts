@@ -38,11 +38,10 @@ export const batchJson = (
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}`
 
-const failureLines = (failures: ReadonlyArray<Batch.Failure>, limit = 20): Array<string> => {
-  const lines = failures.slice(0, limit).map((failure) =>
-    `  ${failure.error} ${JSON.stringify(failure.id)}: ${failure.message}`
-  )
-  if (failures.length > limit) lines.push(`  … and ${failures.length - limit} more (see --json or the journal)`)
+const failureLines = (failures: ReadonlyArray<Batch.Failure>, total: number, limit = 20): Array<string> => {
+  const lines = failures.slice(0, limit).map((failure) => `  ${failure.error}: ${failure.message}`)
+  const shown = Math.min(limit, failures.length)
+  if (total > shown) lines.push(`  … and ${(total - shown).toLocaleString("en")} more (see the journal)`)
   return lines
 }
 
@@ -66,7 +65,7 @@ export const batchText = (
     command === "sweep"
       ? `unrate sweep ${kind}: ${plural(summary.scanned, "scanned")}, ${plural(summary.matched, "matched")}; ${counts}`
       : `unrate delete ${kind}: ${plural(summary.requested, "requested")}; ${counts}`,
-    ...failureLines(summary.failures)
+    ...failureLines(summary.failures, summary.failed + summary.invalid)
   ]
   if (summary.capReached) lines.push("stopped at the --max-deletions cap")
   if (summary.stoppedBy !== null) lines.push(`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`)
@@ -122,7 +121,7 @@ export const restoreText = (journal: string, summary: Batch.RestoreSummary): str
     `unrate restore ${journal}: ${plural(summary.restored, "restored")}, ${plural(summary.failed, "failed")}, ${
       plural(summary.skipped, "skipped")
     } (already restored)${summary.dryRun ? `, ${plural(summary.planned, "planned (dry run)")}` : ""}`,
-    ...failureLines(summary.failures),
+    ...failureLines(summary.failures, summary.failed),
     ...(summary.stoppedBy === null ? [] : [`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`])
   ].join("\n") + "\n"
 

@@ -37,6 +37,13 @@ import { matches } from "../RatingValue.js"
 
 const defaultConcurrency = 8
 
+/** A summary keeps the first failures only: the journal (and the counts) have every one. */
+const maxFailures = 100
+
+const noteFailure = (failures: Array<Failure>, failure: Failure): void => {
+  if (failures.length < maxFailures) failures.push(failure)
+}
+
 const finished: unique symbol = Symbol("finished")
 
 /**
@@ -251,7 +258,7 @@ export const execute = <E, R>(
           case "Invalid":
             if (outcome._tag === "Failed") counters.failed++
             else counters.invalid++
-            failures.push({
+            noteFailure(failures, {
               kind: outcome.target.kind,
               id: outcome.target.id,
               error: outcome.error._tag,
@@ -545,7 +552,7 @@ export const restore = (
         const at = new Date(yield* Clock.currentTimeMillis).toISOString()
         if (entry.value === undefined) {
           counters.failed++
-          failures.push({
+          noteFailure(failures, {
             kind: entry.kind,
             id: entry.id,
             error: "UnknownValue",
@@ -570,7 +577,7 @@ export const restore = (
         }
         const error = result.left
         counters.failed++
-        failures.push({ kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
+        noteFailure(failures, { kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
         if (isAuthError(error)) yield* stopWith(control, error._tag, error.message)
         yield* Effect.catchAll(
           journal.append({

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Batch, InMemoryRatings, Journal } from "@unrate/core"
-import { Deferred, Effect, Stream } from "effect"
+import { Deferred, Effect, Fiber, Stream, TestClock } from "effect"
 
 const songs = (ids: ReadonlyArray<string>, value?: 1 | -1) =>
   Stream.fromIterable(ids).pipe(
@@ -140,20 +140,20 @@ describe("Journal (write-ahead)", () => {
 
   it.effect("a stop ends a lookup waiting on the limiter at once", () =>
     Effect.gen(function*() {
-      const store = yield* InMemoryRatings.InMemoryRatings
-      yield* store.seed(rated(ids(150)))
       const journal = yield* Journal.memory()
       const stop = yield* Deferred.make<void>()
-      const summary = yield* Batch.run(songs(ids(150)), {
+      // 100 targets without a rating: the first lookup (the first request) settles them absent; the
+      // second lookup then waits on the limiter for 1,000 seconds.
+      const fiber = yield* Effect.fork(Batch.run(songs(ids(150, "i.none")), {
         rate: 0.001,
         concurrency: 2,
         journal,
-        stop: Deferred.await(stop),
-        onProgress: (progress) => progress.requests >= 1 ? Deferred.succeed(stop, undefined) : Effect.void,
-        progressInterval: 0
-      })
-      assert.strictEqual(summary.stoppedBy, "Interrupted")
-      assert.strictEqual(summary.deleted, 0)
-      assert.strictEqual(yield* store.count(), 150)
+        stop: Deferred.await(stop)
+      }))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(journal.lines.length, 100)
+      yield* Deferred.succeed(stop, undefined)
+      const summary = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([summary.stoppedBy, summary.absent, summary.requests], ["Interrupted", 100, 1])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 })

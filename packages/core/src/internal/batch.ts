@@ -114,14 +114,25 @@ const settled = (outcome: Outcome): Item => ({ _tag: "Settled", outcome })
 
 const observe = (limiter: RateLimiter, counters: Counters): RateLimiter => ({
   ...limiter,
-  take: Effect.zipRight(limiter.take, Effect.sync(() => void counters.requests++))
+  take: Effect.zipRight(limiter.take, Effect.sync(() => void counters.requests++)),
+  reserve: undefined
 })
 
-/** Waits for a slot of the limiter; answers false, at once, if the batch stops first. */
-const waitSlot = (limiter: RateLimiter, control: Control): Effect.Effect<boolean> =>
-  control.stopped
-    ? Effect.succeed(false)
-    : Effect.raceFirst(Effect.as(limiter.take, true), Effect.as(Deferred.await(control.signal), false))
+/**
+ * Waits for a slot of the limiter (and counts the request); answers false, at
+ * once, if the batch stops first. A slot free now costs no race.
+ */
+const waitSlot = (limiter: RateLimiter, counters: Counters, control: Control): Effect.Effect<boolean> => {
+  if (control.stopped) return Effect.succeed(false)
+  const stopped = Effect.as(Deferred.await(control.signal), false)
+  const wait = limiter.reserve === undefined
+    ? Effect.raceFirst(Effect.as(limiter.take, true), stopped)
+    : Effect.flatMap(
+      limiter.reserve,
+      (millis) => millis <= 0 ? Effect.succeed(true) : Effect.raceFirst(Effect.as(Effect.sleep(millis), true), stopped)
+    )
+  return Effect.tap(wait, (ok) => ok ? Effect.sync(() => void counters.requests++) : Effect.void)
+}
 
 /** The limiter for a request whose first slot {@link waitSlot} already took: retries wait again. */
 const prepaid = (limiter: RateLimiter): RateLimiter => {
@@ -256,10 +267,8 @@ export const execute = <E, R>(
     const journal = options.journal
     const state = journal === undefined ? undefined : yield* readJournal(journal)
     const seen = state?.done ?? makeTargetSet()
-    const limiter = observe(
-      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
-      counters
-    )
+    const base = options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate })
+    const limiter = observe(base, counters)
     const failures: Array<Failure> = []
     const unrecorded: Array<Unrecorded> = []
     const language = options.language === undefined ? {} : { language: options.language }
@@ -359,7 +368,7 @@ export const execute = <E, R>(
             if (control.stopped) return yield* release
           }
           // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before the DELETE.
-          if (!(yield* restore(waitSlot(limiter, control))) || control.stopped || !(yield* intend(target))) {
+          if (!(yield* restore(waitSlot(base, counters, control))) || control.stopped || !(yield* intend(target))) {
             if (first) yield* Deferred.succeed(firstAnswered, undefined)
             return yield* release
           }
@@ -630,10 +639,8 @@ export const restore = (
     const last = yield* deletions(journal)
     let restored = 0
     let skipped = 0
-    const limiter = observe(
-      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
-      counters
-    )
+    const base = options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate })
+    const limiter = observe(base, counters)
     const language = options.language === undefined ? {} : { language: options.language }
     const write = (entry: Entry, required: boolean) =>
       Effect.catchAll(appendDurably(journal, entry), (error) =>
@@ -665,10 +672,10 @@ export const restore = (
             return
           }
           const value = entry.value
-          const base = { kind: entry.kind, id: entry.id, value }
-          if (!(yield* restoreInterruption(waitSlot(limiter, control))) || control.stopped) return
+          const fields = { kind: entry.kind, id: entry.id, value }
+          if (!(yield* restoreInterruption(waitSlot(base, counters, control))) || control.stopped) return
           const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-          if (!(yield* write({ outcome: "restore-intent", ...base, at: now }, true))) return
+          if (!(yield* write({ outcome: "restore-intent", ...fields, at: now }, true))) return
           counters.operations++
           const result = yield* Effect.either(
             withLimiter(service.setRating(entry.kind, entry.id, value, language), prepaid(limiter))
@@ -677,14 +684,14 @@ export const restore = (
           if (Either.isRight(result)) {
             restored++
             counters.deleted++
-            yield* write({ outcome: "restored", ...base, at }, false)
+            yield* write({ outcome: "restored", ...fields, at }, false)
             return
           }
           const error = result.left
           counters.failed++
           failures.push({ kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
           if (isAuthError(error)) yield* stopWith(control, error._tag, error.message)
-          yield* write({ outcome: "restore-failed", ...base, error: error._tag, message: error.message, at }, false)
+          yield* write({ outcome: "restore-failed", ...fields, error: error._tag, message: error.message, at }, false)
         })
       )
     yield* withProgress(

@@ -119,10 +119,11 @@ const observe = (limiter: RateLimiter, counters: Counters): RateLimiter => ({
 })
 
 /**
- * Waits for a slot of the limiter (and counts the request); answers false, at
- * once, if the batch stops first. A slot free now costs no race.
+ * Waits for a slot of the limiter; answers false, at once, if the batch stops
+ * first. A slot free now costs no race. The caller counts the request once it
+ * is sent.
  */
-const waitSlot = (limiter: RateLimiter, counters: Counters, control: Control): Effect.Effect<boolean> => {
+const waitSlot = (limiter: RateLimiter, control: Control): Effect.Effect<boolean> => {
   if (control.stopped) return Effect.succeed(false)
   const stopped = Effect.as(Deferred.await(control.signal), false)
   const wait = limiter.reserve === undefined
@@ -131,7 +132,7 @@ const waitSlot = (limiter: RateLimiter, counters: Counters, control: Control): E
       limiter.reserve,
       (millis) => millis <= 0 ? Effect.succeed(true) : Effect.raceFirst(Effect.as(Effect.sleep(millis), true), stopped)
     )
-  return Effect.tap(wait, (ok) => ok ? Effect.sync(() => void counters.requests++) : Effect.void)
+  return wait
 }
 
 /** The limiter for a request whose first slot {@link waitSlot} already took: retries wait again. */
@@ -368,11 +369,12 @@ export const execute = <E, R>(
             if (control.stopped) return yield* release
           }
           // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before the DELETE.
-          if (!(yield* restore(waitSlot(base, counters, control))) || control.stopped || !(yield* intend(target))) {
+          if (!(yield* restore(waitSlot(base, control))) || control.stopped || !(yield* intend(target))) {
             if (first) yield* Deferred.succeed(firstAnswered, undefined)
             return yield* release
           }
           counters.operations++
+          counters.requests++
           const result = yield* Effect.either(
             withLimiter(service.deleteRating(target.kind, target.id, language), prepaid(limiter))
           )
@@ -673,10 +675,11 @@ export const restore = (
           }
           const value = entry.value
           const fields = { kind: entry.kind, id: entry.id, value }
-          if (!(yield* restoreInterruption(waitSlot(base, counters, control))) || control.stopped) return
+          if (!(yield* restoreInterruption(waitSlot(base, control))) || control.stopped) return
           const now = new Date(yield* Clock.currentTimeMillis).toISOString()
           if (!(yield* write({ outcome: "restore-intent", ...fields, at: now }, true))) return
           counters.operations++
+          counters.requests++
           const result = yield* Effect.either(
             withLimiter(service.setRating(entry.kind, entry.id, value, language), prepaid(limiter))
           )

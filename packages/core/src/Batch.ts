@@ -191,7 +191,7 @@ export interface Options {
    * Record every outcome; skip what it says is done; look up values before
    * deleting. Each DELETE's intent (with the value) is appended, durably,
    * before it is sent; DELETEs a previous run began but did not settle are
-   * sent again first.
+   * looked up first (gone, they are recorded deleted, unconfirmed).
    */
   readonly journal?: Journal | undefined
   /** Apple's `l` parameter for every request. */

@@ -57,7 +57,7 @@ describe("Journal (write-ahead)", () => {
       )
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
-  it.effect("resume: an intent without an outcome is sent again; found gone, it is deleted-unconfirmed and restorable", () =>
+  it.effect("resume: an intent without an outcome is looked up; gone, it is deleted-unconfirmed (not sent) and restorable", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings
       // i.a: the DELETE was committed, its answer lost (the store no longer has it); i.b: never sent
@@ -67,6 +67,8 @@ describe("Journal (write-ahead)", () => {
       assert.deepStrictEqual([summary.deleted, summary.absent, summary.failed], [3, 0, 0])
       const a = journal.lines.filter((entry) => entry.id === "i.a" && entry.outcome === "deleted")
       assert.deepStrictEqual(a.map((entry) => [entry.value, entry.confirmed]), [[-1, false]])
+      const deletes = (yield* store.requests).flatMap((request) => request._tag === "DeleteRating" ? [request.id] : [])
+      assert.deepStrictEqual(deletes.sort(), ["i.b", "i.c"])
       assert.strictEqual(yield* store.count(), 0)
       const restored = yield* Batch.restore(journal)
       assert.deepStrictEqual([restored.restored, restored.failed], [3, 0])

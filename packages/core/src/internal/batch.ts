@@ -336,7 +336,10 @@ export const execute = <E, R>(
       return { _tag: "Pending", target }
     }
 
-    const lookup = makeLookup(service, counters, control, language, stop)
+    // DELETEs a previous run began but did not settle: looked up first; gone, they are deleted-unconfirmed.
+    const unsettled = state === undefined || dryRun ? [] : state.unsettled
+    const begun = new Map(unsettled.map((u) => [key(u.kind, u.id), u.value]))
+    const lookup = makeLookup(service, counters, control, language, stop, begun)
 
     const acquire: Effect.Effect<boolean> = permits === undefined
       ? Effect.succeed(true)
@@ -399,9 +402,10 @@ export const execute = <E, R>(
     const process = (item: Item): Effect.Effect<void> =>
       item._tag === "Settled" ? record(item.outcome) : deleteOne(item.target)
 
-    // DELETEs a previous run began but did not settle go first: each is sent again (a 404 then means it was done).
-    const unsettled = state === undefined || dryRun ? [] : state.unsettled
-    const classified = Stream.concat(Stream.fromIterable(unsettled), targets).pipe(
+    const classified = Stream.concat(
+      Stream.fromIterable(unsettled.map((u): Target => ({ kind: u.kind, id: u.id }))),
+      targets
+    ).pipe(
       Stream.takeWhile(() => !control.stopped),
       Stream.map(classify)
     )
@@ -458,14 +462,17 @@ const count = (counters: Counters, failures: Array<Failure>, outcome: Outcome): 
 /**
  * Looks up the values of targets that do not carry one, 100 at a time, so the
  * journal can put them back; a target without a rating is `Absent` and never
- * sent. A stop ends a lookup waiting on the limiter at once.
+ * sent, unless a previous run began deleting it (`begun`, with the value of its
+ * intent): it is then `Deleted`, unconfirmed. A stop ends a lookup waiting on
+ * the limiter at once.
  */
 const makeLookup = (
   service: AppleMusicRatings["Type"],
   counters: Counters,
   control: Control,
   language: { readonly language?: string },
-  stop: (reason: StopReason, message: string | null) => Effect.Effect<void>
+  stop: (reason: StopReason, message: string | null) => Effect.Effect<void>,
+  begun: ReadonlyMap<string, RatingValue | undefined>
 ) =>
 (chunk: Chunk.Chunk<Item>): Effect.Effect<ReadonlyArray<Item>> =>
   Effect.gen(function*() {
@@ -505,9 +512,10 @@ const makeLookup = (
       const error = failed.get(k)
       if (error !== undefined) return settled({ _tag: "Failed", target: item.target, error })
       const value = found.get(k)
-      return value === undefined
-        ? settled({ _tag: "Absent", target: item.target })
-        : { _tag: "Pending", target: { ...item.target, value } }
+      if (value !== undefined) return { _tag: "Pending", target: { ...item.target, value } }
+      return begun.has(k)
+        ? settled({ _tag: "Deleted", target: item.target, value: begun.get(k), confirmed: false })
+        : settled({ _tag: "Absent", target: item.target })
     })
   })
 

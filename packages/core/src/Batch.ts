@@ -30,7 +30,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { AppleMusicRatings } from "./AppleMusicRatings.js"
 import * as internal from "./internal/batch.js"
-import type { Journal, JournalError } from "./Journal.js"
+import type { EntryOutcome, Journal, JournalError } from "./Journal.js"
 import type { LibraryRatingKind, RatingKind } from "./RatingKind.js"
 import type { InvalidId, RatingsError } from "./RatingsError.js"
 import type { RatingFilter, RatingValue } from "./RatingValue.js"
@@ -55,7 +55,13 @@ export interface Target {
  * @category models
  */
 export type Outcome =
-  | { readonly _tag: "Deleted"; readonly target: Target; readonly value: RatingValue | undefined }
+  | {
+    readonly _tag: "Deleted"
+    readonly target: Target
+    readonly value: RatingValue | undefined
+    /** False when the DELETE was not answered 204 but may have been committed (a lost answer, then a 404). */
+    readonly confirmed?: boolean | undefined
+  }
   | { readonly _tag: "Absent"; readonly target: Target }
   | { readonly _tag: "Failed"; readonly target: Target; readonly error: RatingsError }
   | { readonly _tag: "Invalid"; readonly target: Target; readonly error: InvalidId }
@@ -134,6 +140,20 @@ export interface Failure {
 }
 
 /**
+ * An outcome the journal could not take (it became unwritable mid-run): the
+ * caller must keep it, or the undo of a deletion is lost.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Unrecorded {
+  readonly kind: RatingKind
+  readonly id: string
+  readonly outcome: EntryOutcome
+  readonly value: RatingValue | undefined
+}
+
+/**
  * The result of a batch.
  *
  * @since 0.1.0
@@ -151,6 +171,14 @@ export interface Summary
   readonly capReached: boolean
   /** The first 100 failed or invalid targets; the counts (and the journal) have them all. */
   readonly failures: ReadonlyArray<Failure>
+  /**
+   * Outcomes settled after the journal became unwritable (`stoppedBy:
+   * "JournalError"`), which it does not hold: print them, keep them. Empty
+   * otherwise.
+   *
+   * @since 0.2.0
+   */
+  readonly unrecorded: ReadonlyArray<Unrecorded>
 }
 
 /**
@@ -166,7 +194,12 @@ export interface Options {
   readonly dryRun?: boolean | undefined
   /** Delete (or plan) at most this many ratings, then stop. */
   readonly maxDeletions?: number | undefined
-  /** Record every outcome; skip what it says is done; look up values before deleting. */
+  /**
+   * Record every outcome; skip what it says is done; look up values before
+   * deleting. Each DELETE's intent (with the value) is appended, durably,
+   * before it is sent; DELETEs a previous run began but did not settle are
+   * looked up first (gone, they are recorded deleted, unconfirmed).
+   */
   readonly journal?: Journal | undefined
   /** Apple's `l` parameter for every request. */
   readonly language?: string | undefined
@@ -178,7 +211,11 @@ export interface Options {
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
   /** Default 1 second. */
   readonly progressInterval?: Duration.DurationInput | undefined
-  /** When this completes, no new target is started; the batch ends with `stoppedBy: "Interrupted"`. */
+  /**
+   * When this completes, no new target is started and workers waiting on the
+   * rate limiter give up at once (requests in flight settle and are
+   * recorded); the batch ends with `stoppedBy: "Interrupted"`.
+   */
   readonly stop?: Effect.Effect<void> | undefined
 }
 
@@ -272,6 +309,12 @@ export interface RestoreSummary {
   readonly stopMessage: string | null
   /** The first 100 failures; the counts (and the journal) have them all. */
   readonly failures: ReadonlyArray<Failure>
+  /**
+   * PUTs settled after the journal became unwritable, which it does not hold.
+   *
+   * @since 0.2.0
+   */
+  readonly unrecorded: ReadonlyArray<Unrecorded>
 }
 
 /**

@@ -16,8 +16,11 @@ import { RatingKind } from "./RatingKind.js"
 import { RatingValue } from "./RatingValue.js"
 
 /**
- * What happened to one target. `restored` and `restore-failed` are written by
- * a restore.
+ * What happened to one target. `intent` is written (and made durable) before a
+ * DELETE is sent, `restore-intent` before a restore's PUT; the outcome follows.
+ * `restored` and `restore-failed` are written by a restore. A `deleted` entry
+ * with `confirmed: false` is a DELETE that may have been committed without an
+ * answer: a restore puts it back like any other.
  *
  * @since 0.1.0
  * @category models
@@ -29,7 +32,9 @@ export const EntryOutcome = Schema.Literal(
   "invalid",
   "planned",
   "restored",
-  "restore-failed"
+  "restore-failed",
+  "intent",
+  "restore-intent"
 )
 
 /**
@@ -53,6 +58,8 @@ export const Entry = Schema.Struct({
   value: Schema.optional(RatingValue),
   error: Schema.optional(Schema.String),
   message: Schema.optional(Schema.String),
+  /** False on a `deleted` entry whose DELETE was not answered 204 (the answer was lost, or a retry found nothing). */
+  confirmed: Schema.optional(Schema.Boolean),
   at: Schema.String
 })
 
@@ -61,6 +68,34 @@ export const Entry = Schema.Struct({
  * @category models
  */
 export type Entry = typeof Entry.Type
+
+/**
+ * The journal format this version writes. Version 2 files start with a
+ * {@link Header} line and hold `intent` lines; a file without a header is
+ * version 1 (outcome lines only) and still reads.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const formatVersion = 2
+
+/**
+ * The first line of a version-2 journal file: `{"journal":"unrate","version":2,"created":"…"}`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Header = Schema.Struct({
+  journal: Schema.Literal("unrate"),
+  version: Schema.Int,
+  created: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Header = typeof Header.Type
 
 /**
  * A journal that cannot be read or written.
@@ -89,7 +124,7 @@ export interface Journal {
   readonly location: string
   /** Every entry, oldest first (a cut-off last line is left out). */
   readonly entries: Stream.Stream<Entry, JournalError>
-  /** Appends one entry; it is written through before this completes. */
+  /** Appends one entry; it is durable (written and synced, for a file) before this completes. */
   readonly append: (entry: Entry) => Effect.Effect<void, JournalError>
 }
 
@@ -131,11 +166,54 @@ export const makeTargetSet = (): TargetSet => new KeySet()
  * @category reading
  */
 export const done = (journal: Journal): Effect.Effect<TargetSet, JournalError> =>
-  Stream.runFold(journal.entries, makeTargetSet(), (set, entry) => {
-    if (entry.outcome === "deleted" || entry.outcome === "absent") set.add(key(entry.kind, entry.id))
-    else if (entry.outcome === "restored") set.delete(key(entry.kind, entry.id))
-    return set
-  })
+  Effect.map(read(journal), (state) => state.done)
+
+/**
+ * A DELETE whose intent is in the journal but whose outcome is not: it may
+ * have been committed.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Unsettled {
+  readonly kind: RatingKind
+  readonly id: string
+  readonly value: RatingValue | undefined
+}
+
+/**
+ * What a journal says: the targets done (see {@link done}) and the DELETEs
+ * begun but not settled (an `intent` with no `deleted`, `absent` or `restored`
+ * after it: a `failed` DELETE may have been committed by an attempt whose
+ * answer was lost), oldest first.
+ *
+ * @since 0.2.0
+ * @category reading
+ */
+export const read = (
+  journal: Journal
+): Effect.Effect<{ readonly done: TargetSet; readonly unsettled: ReadonlyArray<Unsettled> }, JournalError> =>
+  Effect.map(
+    Stream.runFold(journal.entries, { done: makeTargetSet(), unsettled: new Map<string, Unsettled>() }, (state, e) => {
+      const k = key(e.kind, e.id)
+      switch (e.outcome) {
+        case "intent":
+          state.unsettled.set(k, { kind: e.kind, id: e.id, value: e.value })
+          break
+        case "deleted":
+        case "absent":
+          state.done.add(k)
+          state.unsettled.delete(k)
+          break
+        case "restored":
+          state.done.delete(k)
+          state.unsettled.delete(k)
+          break
+      }
+      return state
+    }),
+    (state) => ({ done: state.done, unsettled: [...state.unsettled.values()] })
+  )
 
 /**
  * A journal held in memory, for tests.

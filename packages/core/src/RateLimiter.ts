@@ -30,6 +30,15 @@ import * as Ref from "effect/Ref"
 export interface RateLimiter {
   /** Waits for the next free slot. */
   readonly take: Effect.Effect<void>
+  /**
+   * Takes the next free slot without waiting for it: answers how many
+   * milliseconds remain until it comes, for callers that wait themselves (and
+   * may give up waiting). Optional: limiters without it are waited on with
+   * `take`.
+   *
+   * @since 0.2.0
+   */
+  readonly reserve?: Effect.Effect<number> | undefined
   /** Reports a 429: every fiber slows down. */
   readonly rateLimited: (retryAfter: Option.Option<Duration.Duration>) => Effect.Effect<void>
   /** Reports an answered request: the rate recovers gradually. */
@@ -114,6 +123,7 @@ const trimRecovery = 0.002
  */
 export const unlimited: RateLimiter = {
   take: Effect.void,
+  reserve: Effect.succeed(0),
   rateLimited: () => Effect.void,
   succeeded: Effect.void,
   currentRate: Effect.succeed(Infinity)
@@ -148,11 +158,12 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
       previousWindowLimited: 0
     })
 
-    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    const reserve = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Ref.modify(state, (s): [number, State] => {
         const slot = Math.max(now, s.nextAt)
         return [slot - now, { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
-      })).pipe(Effect.flatMap((wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void))
+      }))
+    const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
 
     /** The rate after a 429, and whether a limit was hit (rather than a stray 429 seen). */
     const lowered = (s: State, now: number): { readonly rate: number; readonly limit: boolean } => {
@@ -211,6 +222,7 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
 
     return {
       take,
+      reserve,
       rateLimited,
       succeeded,
       currentRate: Effect.map(Ref.get(state), (s) => s.rate)

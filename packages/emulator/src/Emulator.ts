@@ -67,6 +67,16 @@ export interface Faults {
   readonly error429?: number | undefined
   /** Share of requests whose connection is destroyed before an answer, 0–1. */
   readonly resetRate?: number | undefined
+  /**
+   * Share of DELETEs and PUTs that the store carries out (commits) and whose
+   * connection is then destroyed without an answer, 0–1: the client sees a
+   * reset, though the change was made (a retry of the DELETE then finds
+   * nothing: 404). Seeded like every fault; the request log keeps the
+   * committed status with `dropped: true`.
+   *
+   * @since 0.2.0
+   */
+  readonly dropAfterCommit?: number | undefined
   /** Latency added to every request. */
   readonly latency?: Duration.DurationInput | undefined
   /** After this many authenticated requests, the user token answers 403 (expired). */
@@ -118,7 +128,7 @@ export interface Options {
 
 /**
  * One request the emulator answered: never a token value. `status` 0 means the
- * connection was reset on purpose.
+ * connection was reset on purpose before the request was carried out.
  *
  * @since 0.1.0
  * @category models
@@ -127,6 +137,14 @@ export interface LogEntry {
   readonly method: string
   readonly path: string
   readonly status: number
+  /**
+   * True when the request was carried out (`status` is the answer it would have
+   * had) but its connection was dropped without an answer (the
+   * `dropAfterCommit` fault).
+   *
+   * @since 0.2.0
+   */
+  readonly dropped?: boolean | undefined
   /** When the answer was decided, in epoch milliseconds. */
   readonly at: number
 }

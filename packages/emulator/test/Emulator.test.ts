@@ -192,6 +192,36 @@ describe("Emulator", () => {
       assert.deepStrictEqual(statuses, [404, 404, 403, 403])
     }))
 
+  it.scoped("dropAfterCommit carries out a DELETE or PUT, then drops the connection without an answer", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ faults: { dropAfterCommit: 1 } })
+      yield* emulator.store.seed([["library-songs", "i.a", -1]])
+      const send = (method: string, body?: unknown) =>
+        Effect.promise(() =>
+          fetch(`${emulator.url}/v1/me/ratings/library-songs/i.a`, {
+            method,
+            headers: {
+              authorization: `Bearer ${emulator.developerToken}`,
+              "music-user-token": emulator.userToken,
+              ...(body === undefined ? {} : { "content-type": "application/json" })
+            },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) })
+          }).then(() => false, () => true)
+        )
+      assert.isTrue(yield* send("DELETE"), "the DELETE was answered")
+      assert.strictEqual(yield* emulator.store.count(), 0)
+      assert.isTrue(yield* send("PUT", { type: "rating", attributes: { value: 1 } }), "the PUT was answered")
+      assert.deepStrictEqual((yield* emulator.store.ratings).map((rating) => rating.value), [1])
+      // a refused request is answered: nothing was committed
+      assert.strictEqual((yield* call(emulator, "DELETE", "/v1/me/ratings/library-songs/i.none")).status, 404)
+      const log = yield* emulator.requestLog
+      assert.deepStrictEqual(log.map((entry) => [entry.method, entry.status, entry.dropped ?? false]), [
+        ["DELETE", 204, true],
+        ["PUT", 200, true],
+        ["DELETE", 404, false]
+      ])
+    }))
+
   it.scoped("keeps the admin surface closed unless enabled", () =>
     Effect.gen(function*() {
       const closed = yield* Emulator.make()

@@ -1,8 +1,13 @@
 /**
- * A journal as a JSON Lines file: one entry per line, readable with `jq`,
- * created with mode 0600, each entry written through as its outcome lands.
- * A file cut off mid-line by a crash is read (and continued) from its last
- * whole line.
+ * A journal as a JSON Lines file: a header line
+ * (`{"journal":"unrate","version":2,…}`), then one entry per line, readable
+ * with `jq`, created with mode 0600. Every append is written and synced
+ * (fsync) before it completes, concurrent appends sharing one write and one
+ * sync. One run at a time: `<path>.lock` holds the pid of the process using
+ * the journal. An existing file is checked before anything touches it: a file
+ * that is not a journal is refused, byte for byte and mode unchanged. A file
+ * cut off mid-line by a crash is read (and continued) from its last whole
+ * line.
  *
  * @example
  * ```ts
@@ -18,77 +23,259 @@
  *
  * @since 0.1.0
  */
+import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Journal from "@unrate/core/Journal"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 
 const encodeEntry = Schema.encodeSync(Journal.Entry)
 const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(Journal.Entry))
+const decodeHeader = Schema.decodeUnknownEither(Schema.parseJson(Journal.Header))
 
 /**
- * Opens (or creates, mode 0600) a journal file for appending. The file stays
- * open until the scope closes.
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Sync (fsync) every group of appends before they complete. Default true;
+   * turn it off only for benchmarks: a crash may then lose what was reported
+   * as written.
+   */
+  readonly sync?: boolean | undefined
+}
+
+type Fail = (reason: string) => Journal.JournalError
+
+/**
+ * Opens (or creates, mode 0600, with a header line) a journal file for
+ * appending, after taking its lock (`<path>.lock`, released when the scope
+ * closes) and checking an existing file is a journal. Fails with a
+ * `JournalError` when another live process holds the lock (the message names
+ * its pid) or when the file is not a journal (it is then left untouched). A
+ * lock left by a process that is gone is taken over.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
-  path: string
+  path: string,
+  options: Options = {}
 ): Effect.Effect<Journal.Journal, Journal.JournalError, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const fail = (reason: string) => new Journal.JournalError({ path, reason })
+    const fail: Fail = (reason) => new Journal.JournalError({ path, reason })
+    yield* lock(fs, path, fail)
+    yield* validate(fs, path, fail)
     const file = yield* Effect.mapError(
       fs.open(path, { flag: "a+", mode: 0o600 }),
       (error) => fail(`cannot be opened for appending (${error.message})`)
     )
     yield* Effect.mapError(fs.chmod(path, 0o600), (error) => fail(`cannot be made private (${error.message})`))
     yield* repairTail(file, fail)
-    const lock = yield* Effect.makeSemaphore(1)
-    const encoder = new TextEncoder()
-    const entries: Stream.Stream<Journal.Entry, Journal.JournalError> = fs.stream(path).pipe(
-      Stream.mapError((error) => fail(`cannot be read (${error.message})`)),
-      Stream.decodeText(),
-      Stream.splitLines,
-      Stream.zipWithIndex,
-      Stream.filter(([line]) => line.trim() !== ""),
-      Stream.mapEffect(([line, index]) => {
-        const decoded = decodeEntry(line)
-        return decoded._tag === "Right"
-          ? Effect.succeed(decoded.right)
-          : Effect.fail(fail(`line ${index + 1} is not a journal entry; was the file written by unrate?`))
-      })
-    )
-    // Group commit: whoever holds the lock writes every line waiting, so each append still returns only
-    // once its own line is written, but concurrent appends share one write.
-    const pending: Array<string> = []
-    const flush = lock.withPermits(1)(Effect.suspend(() => {
-      if (pending.length === 0) return Effect.void
-      const text = pending.join("")
-      pending.length = 0
-      return Effect.mapError(
-        file.writeAll(encoder.encode(text)),
-        (error) => fail(`cannot be written (${error.message})`)
-      )
-    }))
+    const size = Number((yield* Effect.mapError(file.stat, (error) => fail(error.message))).size)
+    const created = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const header: Journal.Header = { journal: "unrate", version: Journal.formatVersion, created }
+    const append = appender(file, options.sync ?? true, size, fail)
+    if (size === 0) yield* append(`${JSON.stringify(header)}\n`)
     return {
       location: path,
-      entries,
-      append: (entry) =>
-        Effect.suspend(() => {
-          pending.push(`${JSON.stringify(encodeEntry(entry))}\n`)
-          return flush
-        })
+      entries: read(fs, path, fail),
+      append: (entry) => Effect.suspend(() => append(`${JSON.stringify(encodeEntry(entry))}\n`))
     }
   })
+
+const isHeader = (line: string): boolean => Either.isRight(decodeHeader(line))
+
+const read = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  fail: Fail
+): Stream.Stream<Journal.Entry, Journal.JournalError> =>
+  fs.stream(path).pipe(
+    Stream.mapError((error) => fail(`cannot be read (${error.message})`)),
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.zipWithIndex,
+    Stream.filter(([line, index]) => line.trim() !== "" && !(index === 0 && isHeader(line))),
+    Stream.mapEffect(([line, index]) => {
+      const decoded = decodeEntry(line)
+      return decoded._tag === "Right"
+        ? Effect.succeed(decoded.right)
+        : Effect.fail(fail(`line ${index + 1} is not a journal entry; was the file written by unrate?`))
+    })
+  )
+
+/**
+ * Group commit: whoever holds the lock writes (and syncs) every line waiting,
+ * so each append completes only once its own line is durable, while
+ * concurrent appends share one write and one sync. A failed write is cut back
+ * off, so a later append starts on a line of its own; every line it held fails.
+ */
+const appender = (file: FileSystem.File, sync: boolean, size: number, fail: Fail) => {
+  const semaphore = Effect.unsafeMakeSemaphore(1)
+  const encoder = new TextEncoder()
+  const pending: Array<string> = []
+  const failed = new Map<number, Journal.JournalError>()
+  let offset = size
+  let next = 0
+  let processed = 0
+  let broken: Journal.JournalError | undefined
+  const flush = (seq: number) =>
+    semaphore.withPermits(1)(Effect.suspend(() => {
+      const error = failed.get(seq)
+      if (error !== undefined) {
+        failed.delete(seq)
+        return Effect.fail(error)
+      }
+      if (seq < processed) return Effect.void
+      if (broken !== undefined) return Effect.fail(broken)
+      const from = processed
+      const upTo = next
+      const bytes = encoder.encode(pending.join(""))
+      pending.length = 0
+      processed = upTo
+      const write = sync ? Effect.zipRight(file.writeAll(bytes), file.sync) : file.writeAll(bytes)
+      return write.pipe(
+        Effect.tap(() => void (offset += bytes.length)),
+        Effect.catchAll((cause: PlatformError.PlatformError) => {
+          const error = fail(`cannot be written (${cause.message})`)
+          for (let s = from; s < upTo; s++) if (s !== seq) failed.set(s, error)
+          return file.truncate(offset).pipe(
+            Effect.catchAll(() => Effect.sync(() => void (broken = error))),
+            Effect.zipRight(Effect.fail(error))
+          )
+        })
+      )
+    }))
+  return (line: string): Effect.Effect<void, Journal.JournalError> =>
+    Effect.suspend(() => {
+      const seq = next++
+      pending.push(line)
+      return flush(seq)
+    })
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM"
+  }
+}
+
+/**
+ * Takes `<path>.lock` (created exclusively, holding this process's pid) for
+ * the scope; a lock whose process is gone is taken over.
+ */
+const lock = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  fail: Fail
+): Effect.Effect<void, Journal.JournalError, Scope.Scope> => {
+  const lockPath = `${path}.lock`
+  const take: Effect.Effect<void, Journal.JournalError> = Effect.gen(function*() {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const created = yield* Effect.either(
+        fs.writeFileString(lockPath, `${process.pid}\n`, { flag: "wx", mode: 0o600 })
+      )
+      if (Either.isRight(created)) return
+      const error = created.left
+      if (error._tag !== "SystemError" || error.reason !== "AlreadyExists") {
+        return yield* fail(`its lock ${lockPath} cannot be created (${error.message})`)
+      }
+      const text = yield* Effect.orElseSucceed(fs.readFileString(lockPath), () => "")
+      const pid = Number(text.trim())
+      if (text.trim() === "" || !Number.isSafeInteger(pid) || pid <= 0) {
+        return yield* fail(`is locked (${lockPath} holds no pid); remove the lock file if no unrate uses this journal`)
+      }
+      if (isAlive(pid)) {
+        return yield* fail(`is in use by process ${pid} (lock ${lockPath}); one run per journal at a time`)
+      }
+      yield* Effect.ignore(fs.remove(lockPath))
+    }
+    return yield* fail(`its lock ${lockPath} cannot be taken`)
+  })
+  return Effect.asVoid(Effect.acquireRelease(take, () => Effect.ignore(fs.remove(lockPath))))
+}
+
+/** Longer lines than this are not journal lines: the check stops there instead of holding them. */
+const maxLine = 64 * 1024
+
+/**
+ * Reads an existing file, and writes nothing: it must be empty, or hold a
+ * header and entries, one a line; only its last line may be cut off (after a
+ * whole line). Anything else is not a journal.
+ */
+const validate = (fs: FileSystem.FileSystem, path: string, fail: Fail): Effect.Effect<void, Journal.JournalError> =>
+  Effect.gen(function*() {
+    if (!(yield* Effect.orElseSucceed(fs.exists(path), () => false))) return
+    const decoder = new TextDecoder()
+    let carry: Array<Uint8Array> = []
+    let carried = 0
+    let line = 0
+    let whole = 0
+    let size = 0
+    const refuse = (why: string) => fail(`${why}; it is not a journal written by unrate and was left untouched`)
+    const check = (bytes: Uint8Array): Journal.JournalError | undefined => {
+      line++
+      const text = decoder.decode(bytes)
+      if (text.trim() === "") return undefined
+      if (line === 1 && isHeader(text)) {
+        const version = (JSON.parse(text) as Journal.Header).version
+        if (version > Journal.formatVersion) {
+          return fail(`has format version ${version}; this unrate reads up to ${Journal.formatVersion}`)
+        }
+      } else if (Either.isLeft(decodeEntry(text))) {
+        return refuse(`line ${line} is not a journal entry`)
+      }
+      whole++
+      return undefined
+    }
+    const scan = (chunk: Uint8Array): Effect.Effect<void, Journal.JournalError> => {
+      let start = 0
+      size += chunk.length
+      for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
+        const error = check(concat([...carry, chunk.subarray(start, newline)]))
+        carry = []
+        carried = 0
+        if (error !== undefined) return Effect.fail(error)
+        start = newline + 1
+      }
+      carry.push(chunk.slice(start))
+      carried += chunk.length - start
+      return carried > maxLine ? Effect.fail(refuse(`line ${line + 1} is too long`)) : Effect.void
+    }
+    yield* fs.stream(path).pipe(
+      Stream.mapError((error) => fail(`cannot be read (${error.message})`)),
+      Stream.runForEach(scan)
+    )
+    const tail = decoder.decode(concat(carry)).trim()
+    if (size > 0 && whole === 0) return yield* refuse("it holds no journal line")
+    if (tail !== "" && !tail.startsWith("{")) return yield* refuse(`line ${line + 1} is not a journal entry`)
+  })
+
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
 
 /** Cuts a partial last line (a crash mid-write) so appends start on a line of their own. */
 const repairTail = (
   file: FileSystem.File,
-  fail: (reason: string) => Journal.JournalError
+  fail: Fail
 ): Effect.Effect<void, Journal.JournalError> =>
   Effect.gen(function*() {
     const size = Number((yield* Effect.mapError(file.stat, (error) => fail(error.message))).size)

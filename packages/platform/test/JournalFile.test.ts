@@ -1,8 +1,10 @@
 import { NodeFileSystem } from "@effect/platform-node"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Journal } from "@unrate/core"
 import { JournalFile } from "@unrate/platform"
 import { Chunk, Effect, Stream } from "effect"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -25,7 +27,7 @@ describe("JournalFile", () => {
       yield* journal.append(entry("i.a"))
       yield* journal.append(entry("i.b", "absent"))
       const lines = Fs.readFileSync(file, "utf8").trimEnd().split("\n")
-      assert.deepStrictEqual(JSON.parse(lines[0]!), entry("i.a"))
+      assert.deepStrictEqual(JSON.parse(lines[1]!), entry("i.a"))
       assert.strictEqual((Fs.statSync(file).mode & 0o777).toString(8), "600")
       const read = Chunk.toReadonlyArray(yield* Stream.runCollect(journal.entries))
       assert.deepStrictEqual(read.map((e) => e.id), ["i.a", "i.b"])
@@ -47,12 +49,108 @@ describe("JournalFile", () => {
       assert.deepStrictEqual(read.map((e) => e.id), ["i.a", "i.c"])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
-  it.scoped("refuses a file that is not a journal", () =>
+  it.scoped("starts a new file with a version header that readers skip", () =>
     Effect.gen(function*() {
       const file = path()
-      Fs.writeFileSync(file, "hello\n")
       const journal = yield* JournalFile.make(file)
-      const error = yield* Effect.flip(Stream.runDrain(journal.entries))
-      assert.include(error.message, "line 1 is not a journal entry")
+      yield* journal.append(entry("i.a"))
+      const lines = Fs.readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line))
+      assert.deepStrictEqual([lines[0].journal, lines[0].version, lines.length], ["unrate", 2, 2])
+      const read = Chunk.toReadonlyArray(yield* Stream.runCollect(journal.entries))
+      assert.deepStrictEqual(read.map((e) => e.id), ["i.a"])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("continues a version-1 journal (no header) without adding one", () =>
+    Effect.gen(function*() {
+      const file = path()
+      Fs.writeFileSync(file, `${JSON.stringify(entry("i.a"))}\n`)
+      const journal = yield* JournalFile.make(file)
+      yield* journal.append(entry("i.b"))
+      const read = Chunk.toReadonlyArray(yield* Stream.runCollect(journal.entries))
+      assert.deepStrictEqual(read.map((e) => e.id), ["i.a", "i.b"])
+      assert.isFalse(Fs.readFileSync(file, "utf8").includes("\"journal\""))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  for (
+    const [name, content] of [
+      ["notes", "hello\nworld\n"],
+      ["notes without a final newline", "dear diary"],
+      ["a journal line then notes", `${JSON.stringify(entry("i.a"))}\nremember the milk`],
+      ["blank lines", "\n\n"],
+      ["a newer format", `${JSON.stringify({ journal: "unrate", version: 3 })}\n`]
+    ] as const
+  ) {
+    it.scoped(`refuses a file that is not a journal (${name}) and leaves it byte-identical, mode unchanged`, () =>
+      Effect.gen(function*() {
+        const file = path()
+        Fs.writeFileSync(file, content)
+        Fs.chmodSync(file, 0o644)
+        const error = yield* Effect.flip(JournalFile.make(file))
+        assert.strictEqual(error._tag, "JournalError")
+        assert.strictEqual(Fs.readFileSync(file, "utf8"), content)
+        assert.strictEqual((Fs.statSync(file).mode & 0o777).toString(8), "644")
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  }
+
+  it.scoped("one run per journal: a second make fails naming the pid; the lock goes with the scope", () =>
+    Effect.gen(function*() {
+      const file = path()
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* JournalFile.make(file)
+        assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8").trim(), String(process.pid))
+        const error = yield* Effect.flip(Effect.scoped(JournalFile.make(file)))
+        assert.include(error.message, `in use by process ${process.pid}`)
+        assert.isTrue(Fs.existsSync(`${file}.lock`))
+      }))
+      assert.isFalse(Fs.existsSync(`${file}.lock`))
+      yield* JournalFile.make(file)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("takes over the lock of a process that is gone", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const child = ChildProcess.spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"])
+      const deadPid = Number(child.stdout.toString())
+      Fs.writeFileSync(`${file}.lock`, `${deadPid}\n`)
+      const journal = yield* JournalFile.make(file)
+      yield* journal.append(entry("i.a"))
+      assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8").trim(), String(process.pid))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("every append is synced before it completes; concurrent appends share syncs (group commit)", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const fs = yield* FileSystem.FileSystem
+      const syncs = { count: 0, unsyncedAppends: 0 }
+      const counting = FileSystem.FileSystem.of({
+        ...fs,
+        open: (p, options) =>
+          Effect.map(fs.open(p, options), (opened) =>
+            Object.create(opened, {
+              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void syncs.count++)) }
+            }) as FileSystem.File)
+      })
+      const ids = Array.from({ length: 200 }, (_, i) => `i.${i}`)
+      yield* Effect.gen(function*() {
+        const journal = yield* JournalFile.make(file)
+        const before = syncs.count
+        yield* Effect.forEach(ids, (id) =>
+          Effect.zipRight(
+            journal.append(entry(id)),
+            Effect.sync(() => void (syncs.count === before ? syncs.unsyncedAppends++ : undefined))
+          ), { concurrency: 32 })
+        const read = Chunk.toReadonlyArray(yield* Stream.runCollect(journal.entries))
+        assert.deepStrictEqual(read.map((e) => e.id).sort(), [...ids].sort())
+      }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
+      assert.strictEqual(syncs.unsyncedAppends, 0, "an append completed before any sync")
+      assert.isAtLeast(syncs.count, 2)
+      assert.isBelow(syncs.count, 200, `${syncs.count} syncs for 200 concurrent appends`)
+      const unsynced = path()
+      const before = syncs.count
+      yield* Effect.gen(function*() {
+        const journal = yield* JournalFile.make(unsynced, { sync: false })
+        yield* journal.append(entry("i.a"))
+      }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
+      assert.strictEqual(syncs.count, before)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 })

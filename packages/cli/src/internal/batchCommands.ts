@@ -24,7 +24,8 @@ import {
   restoreJson,
   restoreText,
   runsJson,
-  runsText
+  runsText,
+  unrecordedText
 } from "./output.js"
 import * as Runs from "./runs.js"
 import type { Process } from "./runtime.js"
@@ -240,6 +241,7 @@ const finish = (
   Effect.gen(function*() {
     const io = yield* ProcessTag
     const automatic = Option.isNone(flags.journal)
+    yield* io.stderr(unrecordedText(result.summary.unrecorded))
     yield* io.stdout(
       flags.json
         ? `${JSON.stringify(batchJson(command, kind, result.summary, result.journal))}\n`
@@ -418,6 +420,7 @@ export const restoreCommand = Command.make(
         Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message)))
       )
       const journal = Path.resolve(path)
+      yield* io.stderr(unrecordedText(summary.unrecorded))
       yield* io.stdout(
         flags.json ? `${JSON.stringify(restoreJson(summary, journal))}\n` : restoreText(journal, summary)
       )

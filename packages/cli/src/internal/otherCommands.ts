@@ -69,6 +69,7 @@ const emulatorOptions = {
   error503: share("error-503", "share of requests answered 503"),
   error429: share("error-429", "share of requests answered 429 at random"),
   resets: share("resets", "share of connections reset before an answer"),
+  dropAfterCommit: share("drop-after-commit", "share of DELETEs and PUTs carried out, then answered by a dropped connection"),
   latency: Options.integer("latency").pipe(
     Options.withDescription("milliseconds added to every request"),
     Options.optional
@@ -107,6 +108,7 @@ export const emulatorCommand = Command.make("emulator", emulatorOptions, (flags)
           error503: Option.getOrUndefined(flags.error503),
           error429: Option.getOrUndefined(flags.error429),
           resetRate: Option.getOrUndefined(flags.resets),
+          dropAfterCommit: Option.getOrUndefined(flags.dropAfterCommit),
           latency: Option.getOrUndefined(Option.map(flags.latency, (ms) => `${ms} millis` as const)),
           userTokenExpiresAfter: Option.getOrUndefined(flags.expireUserTokenAfter)
         }

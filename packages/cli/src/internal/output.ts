@@ -99,8 +99,23 @@ export const declinedSummary = (requested: number): Batch.Summary => ({
   stoppedBy: "Declined",
   stopMessage: "not confirmed; nothing was deleted",
   capReached: false,
-  failures: []
+  failures: [],
+  unrecorded: []
 })
+
+/**
+ * What the journal could not take, for stderr: these outcomes happened but are in no file, so they are
+ * printed with their values for the person to keep.
+ *
+ * @internal
+ */
+export const unrecordedText = (unrecorded: ReadonlyArray<Batch.Unrecorded>): string =>
+  unrecorded.length === 0 ? "" : [
+    `unrate: the journal could not record ${unrecorded.length} outcome(s); keep these lines (a value of 1 is a like, -1 a dislike):`,
+    ...unrecorded.map((entry) =>
+      `  ${entry.outcome} ${entry.kind} ${entry.id}${entry.value === undefined ? "" : ` value ${entry.value}`}`
+    )
+  ].join("\n") + "\n"
 
 /** The `--json` object of `restore`. @internal */
 export const restoreJson = (summary: Batch.RestoreSummary, journal: string): Record<string, unknown> => ({

@@ -5,6 +5,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
@@ -20,11 +22,12 @@ import type {
   StopReason,
   Summary,
   SweepOptions,
-  Target
+  Target,
+  Unrecorded
 } from "../Batch.js"
 import type { Entry, Journal } from "../Journal.js"
 import type { JournalError } from "../Journal.js"
-import { done as journalDone, key, makeTargetSet } from "../Journal.js"
+import { key, makeTargetSet, read as readJournal } from "../Journal.js"
 import type { RateLimiter } from "../RateLimiter.js"
 import { make as makeLimiter, withLimiter } from "../RateLimiter.js"
 import * as RatingId from "../RatingId.js"
@@ -102,6 +105,8 @@ const makeCounters = (): Counters => ({
 })
 
 interface Control {
+  /** Completed when the batch stops, for whoever waits (the limiter, a lookup). */
+  readonly signal: Deferred.Deferred<void>
   stopped: boolean
   stoppedBy: StopReason | null
   stopMessage: string | null
@@ -116,16 +121,61 @@ const settled = (outcome: Outcome): Item => ({ _tag: "Settled", outcome })
 
 const observe = (limiter: RateLimiter, counters: Counters): RateLimiter => ({
   ...limiter,
-  take: Effect.zipRight(limiter.take, Effect.sync(() => void counters.requests++))
+  take: Effect.zipRight(limiter.take, Effect.sync(() => void counters.requests++)),
+  reserve: undefined
+})
+
+/**
+ * Waits for a slot of the limiter; answers false, at once, if the batch stops
+ * first. A slot free now costs no race. The caller counts the request once it
+ * is sent.
+ */
+const waitSlot = (limiter: RateLimiter, control: Control): Effect.Effect<boolean> => {
+  if (control.stopped) return Effect.succeed(false)
+  const stopped = Effect.as(Deferred.await(control.signal), false)
+  const wait = limiter.reserve === undefined
+    ? Effect.raceFirst(Effect.as(limiter.take, true), stopped)
+    : Effect.flatMap(
+      limiter.reserve,
+      (millis) => millis <= 0 ? Effect.succeed(true) : Effect.raceFirst(Effect.as(Effect.sleep(millis), true), stopped)
+    )
+  return wait
+}
+
+/** The limiter for a request whose first slot {@link waitSlot} already took: retries wait again. */
+const prepaid = (limiter: RateLimiter): RateLimiter => {
+  let paid = true
+  return {
+    ...limiter,
+    take: Effect.suspend(() => {
+      if (!paid) return limiter.take
+      paid = false
+      return Effect.void
+    })
+  }
+}
+
+/** Appends an entry, retrying a failed write twice at once before giving up. */
+const appendDurably = (journal: Journal, entry: Entry): Effect.Effect<void, JournalError> =>
+  Effect.retry(journal.append(entry), Schedule.recurs(2))
+
+const unrecordedOf = (entry: Entry): Unrecorded => ({
+  kind: entry.kind,
+  id: entry.id,
+  outcome: entry.outcome,
+  value: entry.value
 })
 
 const entryOf = (outcome: Outcome, at: string): Entry | undefined => {
   const base = { kind: outcome.target.kind, id: outcome.target.id, at }
   switch (outcome._tag) {
     case "Deleted":
-      return outcome.value === undefined
-        ? { outcome: "deleted", ...base }
-        : { outcome: "deleted", ...base, value: outcome.value }
+      return {
+        outcome: "deleted",
+        ...base,
+        ...(outcome.value === undefined ? {} : { value: outcome.value }),
+        ...(outcome.confirmed === false ? { confirmed: false } : {})
+      }
     case "Absent":
       return { outcome: "absent", ...base }
     case "Failed":
@@ -223,12 +273,12 @@ export const execute = <E, R>(
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency))
     const dryRun = options.dryRun ?? false
     const journal = options.journal
-    const seen = journal === undefined ? makeTargetSet() : yield* journalDone(journal)
-    const limiter = observe(
-      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
-      counters
-    )
+    const state = journal === undefined ? undefined : yield* readJournal(journal)
+    const seen = state?.done ?? makeTargetSet()
+    const base = options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate })
+    const limiter = observe(base, counters)
     const failures: Array<Failure> = []
+    const unrecorded: Array<Unrecorded> = []
     const language = options.language === undefined ? {} : { language: options.language }
     const maxDeletions = options.maxDeletions === undefined ? undefined : Math.max(0, Math.floor(options.maxDeletions))
     const permits = maxDeletions === undefined ? undefined : yield* Effect.makeSemaphore(maxDeletions)
@@ -247,40 +297,36 @@ export const execute = <E, R>(
 
     const record = (outcome: Outcome) =>
       Effect.gen(function*() {
-        switch (outcome._tag) {
-          case "Deleted":
-            counters.deleted++
-            break
-          case "Absent":
-            counters.absent++
-            break
-          case "Failed":
-          case "Invalid":
-            if (outcome._tag === "Failed") counters.failed++
-            else counters.invalid++
-            noteFailure(failures, {
-              kind: outcome.target.kind,
-              id: outcome.target.id,
-              error: outcome.error._tag,
-              message: outcome.error.message
-            })
-            break
-          case "Skipped":
-            counters.skipped++
-            break
-          case "Planned":
-            counters.planned++
-            break
-        }
+        count(counters, failures, outcome)
         if (journal !== undefined) {
           const now = yield* Clock.currentTimeMillis
           const entry = entryOf(outcome, new Date(now).toISOString())
           if (entry !== undefined) {
-            yield* Effect.catchAll(journal.append(entry), (error) => stop("JournalError", error.message))
+            yield* Effect.catchAll(appendDurably(journal, entry), (error) =>
+              Effect.zipRight(
+                Effect.sync(() => void unrecorded.push(unrecordedOf(entry))),
+                stop("JournalError", error.message)
+              ))
           }
         }
         if (options.onOutcome !== undefined) yield* options.onOutcome(outcome)
       })
+
+    /** Makes the intent to delete durable; false (and the batch stopped) when the journal refuses it. */
+    const intend = (target: Target): Effect.Effect<boolean> =>
+      journal === undefined ?
+        Effect.succeed(true) :
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          appendDurably(journal, {
+            outcome: "intent",
+            kind: target.kind,
+            id: target.id,
+            ...(target.value === undefined ? {} : { value: target.value }),
+            at: new Date(now).toISOString()
+          }).pipe(
+            Effect.as(true),
+            Effect.catchAll((error) => Effect.as(stop("JournalError", error.message), false))
+          ))
 
     const classify = (target: Target): Item => {
       counters.requested++
@@ -297,44 +343,10 @@ export const execute = <E, R>(
       return { _tag: "Pending", target }
     }
 
-    const lookup = (chunk: Chunk.Chunk<Item>): Effect.Effect<ReadonlyArray<Item>> =>
-      Effect.gen(function*() {
-        const items = Chunk.toReadonlyArray(chunk)
-        const unknown = items.flatMap((item) =>
-          item._tag === "Pending" && item.target.value === undefined ? [item.target] : []
-        )
-        if (unknown.length === 0 || control.stopped) {
-          return items
-        }
-        const byKind = new Map<Target["kind"], Array<Target>>()
-        for (const target of unknown) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target])
-        const found = new Map<string, RatingValue>()
-        const failed = new Map<string, RatingsError>()
-        for (const [kind, group] of byKind) {
-          counters.operations++
-          const result = yield* Effect.either(service.getRatings(kind, group.map((target) => target.id), language))
-          if (Either.isLeft(result)) {
-            const error = result.left
-            if (isAuthError(error)) yield* stop(error._tag, error.message)
-            for (const target of group) failed.set(key(kind, target.id), error)
-          } else {
-            for (const rating of result.right) found.set(key(kind, rating.id), rating.value)
-          }
-        }
-        const pending = control.stopped
-          ? items.filter((item) => item._tag === "Settled" || item.target.value !== undefined)
-          : items
-        return pending.map((item): Item => {
-          if (item._tag !== "Pending" || item.target.value !== undefined) return item
-          const k = key(item.target.kind, item.target.id)
-          const error = failed.get(k)
-          if (error !== undefined) return settled({ _tag: "Failed", target: item.target, error })
-          const value = found.get(k)
-          return value === undefined
-            ? settled({ _tag: "Absent", target: item.target })
-            : { _tag: "Pending", target: { ...item.target, value } }
-        })
-      })
+    // DELETEs a previous run began but did not settle: looked up first; gone, they are deleted-unconfirmed.
+    const unsettled = state === undefined || dryRun ? [] : state.unsettled
+    const begun = new Map(unsettled.map((u) => [key(u.kind, u.id), u.value]))
+    const lookup = makeLookup(service, counters, control, language, stop, begun)
 
     const acquire: Effect.Effect<boolean> = permits === undefined
       ? Effect.succeed(true)
@@ -366,16 +378,28 @@ export const execute = <E, R>(
             yield* Deferred.await(firstAnswered)
             if (control.stopped) return yield* release
           }
+          // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before the DELETE.
+          if (!(yield* restore(waitSlot(base, control))) || control.stopped || !(yield* intend(target))) {
+            if (first) yield* Deferred.succeed(firstAnswered, undefined)
+            return yield* release
+          }
           counters.operations++
-          const result = yield* Effect.either(service.deleteRating(target.kind, target.id, language))
-          if (Either.isLeft(result) && isAuthError(result.left)) yield* stop(result.left._tag, result.left.message)
+          counters.requests++
+          const result = yield* Effect.either(
+            withLimiter(service.deleteRating(target.kind, target.id, language), prepaid(limiter))
+          )
           if (first) yield* Deferred.succeed(firstAnswered, undefined)
           if (Either.isRight(result)) {
             yield* record({ _tag: "Deleted", target, value: target.value })
             return yield* afterDeletion
           }
-          yield* release
           const error = result.left
+          // With an intent written, a 404 may follow our own earlier attempt, committed with its answer lost.
+          if (error._tag === "NotFound" && journal !== undefined) {
+            yield* record({ _tag: "Deleted", target, value: target.value, confirmed: false })
+            return yield* afterDeletion
+          }
+          yield* release
           if (error._tag === "NotFound") return yield* record({ _tag: "Absent", target })
           if (isAuthError(error)) yield* stop(error._tag, error.message)
           yield* record({ _tag: "Failed", target, error })
@@ -385,7 +409,10 @@ export const execute = <E, R>(
     const process = (item: Item): Effect.Effect<void> =>
       item._tag === "Settled" ? record(item.outcome) : deleteOne(item.target)
 
-    const classified = targets.pipe(
+    const classified = Stream.concat(
+      Stream.fromIterable(unsettled.map((u): Target => ({ kind: u.kind, id: u.id }))),
+      targets
+    ).pipe(
       Stream.takeWhile(() => !control.stopped),
       Stream.map(classify)
     )
@@ -406,8 +433,97 @@ export const execute = <E, R>(
       stoppedBy: control.stoppedBy,
       stopMessage: control.stopMessage,
       capReached: control.capReached,
-      failures
+      failures,
+      unrecorded
     }
+  })
+
+const count = (counters: Counters, failures: Array<Failure>, outcome: Outcome): void => {
+  switch (outcome._tag) {
+    case "Deleted":
+      counters.deleted++
+      break
+    case "Absent":
+      counters.absent++
+      break
+    case "Failed":
+    case "Invalid":
+      if (outcome._tag === "Failed") counters.failed++
+      else counters.invalid++
+      noteFailure(failures, {
+        kind: outcome.target.kind,
+        id: outcome.target.id,
+        error: outcome.error._tag,
+        message: outcome.error.message
+      })
+      break
+    case "Skipped":
+      counters.skipped++
+      break
+    case "Planned":
+      counters.planned++
+      break
+  }
+}
+
+/**
+ * Looks up the values of targets that do not carry one, 100 at a time, so the
+ * journal can put them back; a target without a rating is `Absent` and never
+ * sent, unless a previous run began deleting it (`begun`, with the value of its
+ * intent): it is then `Deleted`, unconfirmed. A stop ends a lookup waiting on
+ * the limiter at once.
+ */
+const makeLookup = (
+  service: AppleMusicRatings["Type"],
+  counters: Counters,
+  control: Control,
+  language: { readonly language?: string },
+  stop: (reason: StopReason, message: string | null) => Effect.Effect<void>,
+  begun: ReadonlyMap<string, RatingValue | undefined>
+) =>
+(chunk: Chunk.Chunk<Item>): Effect.Effect<ReadonlyArray<Item>> =>
+  Effect.gen(function*() {
+    const items = Chunk.toReadonlyArray(chunk)
+    const unknown = items.flatMap((item) =>
+      item._tag === "Pending" && item.target.value === undefined ? [item.target] : []
+    )
+    if (unknown.length === 0 || control.stopped) {
+      return items
+    }
+    const byKind = new Map<Target["kind"], Array<Target>>()
+    for (const target of unknown) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target])
+    const found = new Map<string, RatingValue>()
+    const failed = new Map<string, RatingsError>()
+    for (const [kind, group] of byKind) {
+      counters.operations++
+      const answer = yield* Effect.raceFirst(
+        Effect.map(Effect.either(service.getRatings(kind, group.map((target) => target.id), language)), Option.some),
+        Effect.as(Deferred.await(control.signal), Option.none())
+      )
+      if (Option.isNone(answer)) break
+      const result = answer.value
+      if (Either.isLeft(result)) {
+        const error = result.left
+        if (isAuthError(error)) yield* stop(error._tag, error.message)
+        for (const target of group) failed.set(key(kind, target.id), error)
+      } else {
+        for (const rating of result.right) found.set(key(kind, rating.id), rating.value)
+      }
+    }
+    const pending = control.stopped
+      ? items.filter((item) => item._tag === "Settled" || item.target.value !== undefined)
+      : items
+    return pending.map((item): Item => {
+      if (item._tag !== "Pending" || item.target.value !== undefined) return item
+      const k = key(item.target.kind, item.target.id)
+      const error = failed.get(k)
+      if (error !== undefined) return settled({ _tag: "Failed", target: item.target, error })
+      const value = found.get(k)
+      if (value !== undefined) return { _tag: "Pending", target: { ...item.target, value } }
+      return begun.has(k)
+        ? settled({ _tag: "Deleted", target: item.target, value: begun.get(k), confirmed: false })
+        : settled({ _tag: "Absent", target: item.target })
+    })
   })
 
 const timed = <E, R>(effect: Effect.Effect<Summary, E, R>): Effect.Effect<Summary, E, R> =>
@@ -419,12 +535,13 @@ const timed = <E, R>(effect: Effect.Effect<Summary, E, R>): Effect.Effect<Summar
   })
 
 const stopWith = (control: Control, reason: StopReason, message: string | null): Effect.Effect<void> =>
-  Effect.sync(() => {
+  Effect.suspend(() => {
     if (!control.stopped) {
       control.stopped = true
       control.stoppedBy = reason
       control.stopMessage = message
     }
+    return Deferred.succeed(control.signal, undefined)
   })
 
 /** While the effect runs, a completed `stop` stops the batch: nothing new is started. */
@@ -436,7 +553,13 @@ const stopOnRequest =
       Effect.zipRight(Effect.zipRight(stop, stopWith(control, "Interrupted", "stopped on request")), Effect.never)
     )
 
-const newControl = (): Control => ({ stopped: false, stoppedBy: null, stopMessage: null, capReached: false })
+const newControl = (): Control => ({
+  signal: Deferred.unsafeMake<void>(FiberId.none),
+  stopped: false,
+  stoppedBy: null,
+  stopMessage: null,
+  capReached: false
+})
 
 /** @internal */
 export const run = <E, R>(
@@ -510,6 +633,23 @@ export const sweep = (
     return summary
   })
 
+/**
+ * The last word of the journal on every target it deleted (or may have: an
+ * `intent` counts as a deletion until its outcome says otherwise), in order.
+ */
+const deletions = (journal: Journal): Effect.Effect<Map<string, Entry>, JournalError> =>
+  Stream.runFold(journal.entries, new Map<string, Entry>(), (map, entry) => {
+    const k = key(entry.kind, entry.id)
+    if (entry.outcome === "deleted" || entry.outcome === "restored" || entry.outcome === "intent") {
+      map.delete(k)
+      map.set(k, entry.outcome === "intent" ? { ...entry, outcome: "deleted", confirmed: false } : entry)
+    } else if (entry.outcome === "absent" && map.get(k)?.outcome === "deleted" && map.get(k)?.confirmed === false) {
+      // Only a lookup before any DELETE writes `absent`: an earlier intent of the same target was never sent.
+      map.delete(k)
+    }
+    return map
+  })
+
 /** @internal */
 export const restore = (
   journal: Journal,
@@ -520,78 +660,71 @@ export const restore = (
     const counters = makeCounters()
     const control = newControl()
     const failures: Array<Failure> = []
-    const last = yield* Stream.runFold(
-      journal.entries,
-      new Map<string, Entry>(),
-      (map, entry) => {
-        if (entry.outcome === "deleted" || entry.outcome === "restored") {
-          const k = key(entry.kind, entry.id)
-          map.delete(k)
-          map.set(k, entry)
-        }
-        return map
-      }
-    )
+    const unrecorded: Array<Unrecorded> = []
+    const last = yield* deletions(journal)
     let restored = 0
     let skipped = 0
-    const limiter = observe(
-      options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate }),
-      counters
-    )
+    const base = options.rate === undefined ? service.rateLimiter : yield* makeLimiter({ rate: options.rate })
+    const limiter = observe(base, counters)
     const language = options.language === undefined ? {} : { language: options.language }
     const dryRun = options.dryRun ?? false
+    const write = (entry: Entry, required: boolean) =>
+      Effect.catchAll(appendDurably(journal, entry), (error) =>
+        Effect.as(
+          Effect.zipRight(
+            Effect.sync(() => void (required ? undefined : unrecorded.push(unrecordedOf(entry)))),
+            stopWith(control, "JournalError", error.message)
+          ),
+          false
+        )).pipe(Effect.map((ok) => ok !== false))
     const put = (entry: Entry): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        counters.requested++
-        if (entry.outcome === "restored") {
-          skipped++
-          counters.skipped++
-          return
-        }
-        if (control.stopped) return
-        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
-        if (entry.value === undefined) {
-          counters.failed++
-          noteFailure(failures, {
-            kind: entry.kind,
-            id: entry.id,
-            error: "UnknownValue",
-            message: `the journal does not record the value ${entry.kind} ${entry.id} had, so it cannot be put back`
-          })
-          return
-        }
-        if (dryRun) {
-          counters.planned++
-          return
-        }
-        counters.operations++
-        const result = yield* Effect.either(service.setRating(entry.kind, entry.id, entry.value, language))
-        if (Either.isRight(result)) {
-          restored++
-          counters.deleted++
-          yield* Effect.catchAll(
-            journal.append({ outcome: "restored", kind: entry.kind, id: entry.id, value: entry.value, at }),
-            (error) => stopWith(control, "JournalError", error.message)
+      Effect.uninterruptibleMask((restoreInterruption) =>
+        Effect.gen(function*() {
+          counters.requested++
+          if (entry.outcome === "restored") {
+            skipped++
+            counters.skipped++
+            return
+          }
+          if (control.stopped) return
+          if (entry.value === undefined) {
+            counters.failed++
+            noteFailure(failures, {
+              kind: entry.kind,
+              id: entry.id,
+              error: "UnknownValue",
+              message: `the journal does not record the value ${entry.kind} ${entry.id} had, so it cannot be put back`
+            })
+            return
+          }
+          if (dryRun) {
+            counters.planned++
+            return
+          }
+          const value = entry.value
+          const fields = { kind: entry.kind, id: entry.id, value }
+          if (!(yield* restoreInterruption(waitSlot(base, control))) || control.stopped) return
+          const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+          if (!(yield* write({ outcome: "restore-intent", ...fields, at: now }, true))) return
+          counters.operations++
+          counters.requests++
+          const result = yield* Effect.either(
+            withLimiter(service.setRating(entry.kind, entry.id, value, language), prepaid(limiter))
           )
-          return
-        }
-        const error = result.left
-        counters.failed++
-        noteFailure(failures, { kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
-        if (isAuthError(error)) yield* stopWith(control, error._tag, error.message)
-        yield* Effect.catchAll(
-          journal.append({
-            outcome: "restore-failed",
-            kind: entry.kind,
-            id: entry.id,
-            value: entry.value,
-            error: error._tag,
-            message: error.message,
-            at
-          }),
-          () => Effect.void
-        )
-      }).pipe(Effect.uninterruptible)
+          const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+          if (Either.isRight(result)) {
+            restored++
+            counters.deleted++
+            yield* write({ outcome: "restored", ...fields, at }, false)
+            return
+          }
+          const error = result.left
+          counters.failed++
+          noteFailure(failures, { kind: entry.kind, id: entry.id, error: error._tag, message: error.message })
+          if (isAuthError(error)) yield* stopWith(control, error._tag, error.message)
+          yield* write({ outcome: "restore-failed", ...fields, error: error._tag, message: error.message, at }, false)
+        })
+      )
     yield* withProgress(
       workers(
         Stream.fromIterable(last.values()).pipe(Stream.takeWhile(() => !control.stopped)),
@@ -609,6 +742,7 @@ export const restore = (
       skipped,
       stoppedBy: control.stoppedBy,
       stopMessage: control.stopMessage,
-      failures
+      failures,
+      unrecorded
     }
   })

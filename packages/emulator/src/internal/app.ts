@@ -72,6 +72,29 @@ export const reset = (state: State): Effect.Effect<void> =>
     })
   )
 
+/** A request the store carried out whose answer was never sent: the connection was dropped instead. */
+interface Dropped {
+  readonly _tag: "Dropped"
+  readonly status: number
+}
+
+const isDropped = (value: unknown): value is Dropped =>
+  typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "Dropped"
+
+/** With the `dropAfterCommit` fault, a committed DELETE or PUT loses its answer: the connection is destroyed. */
+const dropAfterCommit = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<HttpServerResponse.HttpServerResponse | Dropped> =>
+  response.status >= 300
+    ? Effect.succeed(response)
+    : Effect.map(chance(state, state.faults.dropAfterCommit), (drop) => {
+      if (!drop) return response
+      NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+      return { _tag: "Dropped", status: response.status }
+    })
+
 const libraryTypes: Record<string, LibraryRatingKind> = {
   songs: "library-songs",
   albums: "library-albums",
@@ -149,9 +172,13 @@ const ratings = (
           (rating) => HttpServerResponse.unsafeJson({ data: [toResource(rating)] })
         )
       case "DELETE":
-        return yield* answer(
-          state.store.backend.deleteRating(new DeleteRating({ kind, id, ...language })),
-          () => HttpServerResponse.empty({ status: 204 })
+        return yield* dropAfterCommit(
+          state,
+          request,
+          yield* answer(
+            state.store.backend.deleteRating(new DeleteRating({ kind, id, ...language })),
+            () => HttpServerResponse.empty({ status: 204 })
+          )
         )
       case "PUT": {
         const body = yield* Effect.orElseSucceed(request.json, () => undefined)
@@ -161,9 +188,13 @@ const ratings = (
             pointer: "/attributes/value"
           })
         }
-        return yield* answer(
-          state.store.backend.setRating(new SetRating({ kind, id, value, ...language })),
-          (rating) => HttpServerResponse.unsafeJson({ data: [toResource(rating)] })
+        return yield* dropAfterCommit(
+          state,
+          request,
+          yield* answer(
+            state.store.backend.setRating(new SetRating({ kind, id, value, ...language })),
+            (rating) => HttpServerResponse.unsafeJson({ data: [toResource(rating)] })
+          )
         )
       }
       default:
@@ -320,10 +351,17 @@ export const handler = (state: State) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const url = new URL(request.url, "http://127.0.0.1")
-    const response = yield* route(state, request, url)
+    const routed = yield* route(state, request, url)
+    const dropped = isDropped(routed)
+    const response = dropped ? undefined : routed
     if (state.keepLog && !url.pathname.startsWith("/__admin/")) {
       const at = yield* Clock.currentTimeMillis
-      state.log.push({ method: request.method, path: url.pathname + url.search, status: response?.status ?? 0, at })
+      const path = url.pathname + url.search
+      state.log.push(
+        dropped
+          ? { method: request.method, path, status: routed.status, dropped: true, at }
+          : { method: request.method, path, status: response?.status ?? 0, at }
+      )
     }
     return response ?? HttpServerResponse.empty({ status: 500 })
   })

@@ -1,0 +1,161 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Batch, InMemoryRatings, Journal } from "@unrate/core"
+import { Deferred, Effect, Fiber, Stream, TestClock } from "effect"
+
+const songs = (ids: ReadonlyArray<string>, value?: 1 | -1) =>
+  Stream.fromIterable(ids).pipe(
+    Stream.map((id): Batch.Target => ({ kind: "library-songs", id, ...(value === undefined ? {} : { value }) }))
+  )
+
+const ids = (n: number, prefix = "i.song") => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+const rated = (list: ReadonlyArray<string>, value: 1 | -1 = -1) =>
+  list.map((id) => ["library-songs", id, value] as const)
+
+const at = "2026-11-27T10:00:00.000Z"
+
+const line = (outcome: Journal.EntryOutcome, id: string, value?: 1 | -1): Journal.Entry => ({
+  outcome,
+  kind: "library-songs",
+  id,
+  ...(value === undefined ? {} : { value }),
+  at
+})
+
+describe("Journal (write-ahead)", () => {
+  it.effect("every DELETE has a durable intent with its value before it is sent; the outcome follows", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(ids(20)))
+      const journal = yield* Journal.memory()
+      // The store checks, as each DELETE arrives, that the journal already holds its intent.
+      const sentWithoutIntent: Array<string> = []
+      yield* Batch.run(songs([...ids(20), "i.missing"]), {
+        journal: {
+          ...journal,
+          append: (entry) => journal.append(entry)
+        },
+        concurrency: 4,
+        onOutcome: (outcome) =>
+          Effect.sync(() => {
+            if (outcome._tag !== "Deleted") return
+            const lines = journal.lines.filter((entry) => entry.id === outcome.target.id)
+            if (lines[0]?.outcome !== "intent" || lines[0].value !== -1) sentWithoutIntent.push(outcome.target.id)
+          })
+      })
+      assert.deepStrictEqual(sentWithoutIntent, [])
+      const deletes = (yield* store.requests).filter((request) => request._tag === "DeleteRating")
+      assert.strictEqual(deletes.length, 20)
+      const outcomes = journal.lines.map((entry) => `${entry.id}:${entry.outcome}`)
+      for (const id of ids(20)) {
+        assert.isBelow(outcomes.indexOf(`${id}:intent`), outcomes.indexOf(`${id}:deleted`), id)
+      }
+      // a target without a rating is absent and never sent: no intent for it
+      assert.deepStrictEqual(
+        journal.lines.filter((entry) => entry.id === "i.missing").map((entry) => entry.outcome),
+        ["absent"]
+      )
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("resume: an intent without an outcome is looked up; gone, it is deleted-unconfirmed (not sent) and restorable", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      // i.a: the DELETE was committed, its answer lost (the store no longer has it); i.b: never sent
+      yield* store.seed([["library-songs", "i.b", 1], ["library-songs", "i.c", -1]])
+      const journal = yield* Journal.memory([line("intent", "i.a", -1), line("intent", "i.b", 1)])
+      const summary = yield* Batch.run(songs(["i.a", "i.b", "i.c"]), { journal })
+      assert.deepStrictEqual([summary.deleted, summary.absent, summary.failed], [3, 0, 0])
+      const a = journal.lines.filter((entry) => entry.id === "i.a" && entry.outcome === "deleted")
+      assert.deepStrictEqual(a.map((entry) => [entry.value, entry.confirmed]), [[-1, false]])
+      const deletes = (yield* store.requests).flatMap((request) => request._tag === "DeleteRating" ? [request.id] : [])
+      assert.deepStrictEqual(deletes.sort(), ["i.b", "i.c"])
+      assert.strictEqual(yield* store.count(), 0)
+      const restored = yield* Batch.restore(journal)
+      assert.deepStrictEqual([restored.restored, restored.failed], [3, 0])
+      assert.deepStrictEqual(
+        (yield* store.ratings).map((rating) => `${rating.id}:${rating.value}`).sort(),
+        ["i.a:-1", "i.b:1", "i.c:-1"]
+      )
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("restore puts back a rating whose intent has no outcome (killed mid-request), intent before each PUT", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      const journal = yield* Journal.memory([
+        line("intent", "i.a", -1),
+        line("intent", "i.b", 1),
+        line("deleted", "i.b", 1)
+      ])
+      const restored = yield* Batch.restore(journal)
+      assert.strictEqual(restored.restored, 2)
+      assert.deepStrictEqual((yield* store.ratings).map((rating) => `${rating.id}:${rating.value}`).sort(), [
+        "i.a:-1",
+        "i.b:1"
+      ])
+      const tail = journal.lines.slice(3).map((entry) => `${entry.id}:${entry.outcome}`)
+      for (const id of ["i.a", "i.b"]) {
+        assert.isBelow(tail.indexOf(`${id}:restore-intent`), tail.indexOf(`${id}:restored`), id)
+        assert.isAtLeast(tail.indexOf(`${id}:restore-intent`), 0, id)
+      }
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("a version-1 journal (outcome lines only) still resumes and restores", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(["i.c", "i.d"]))
+      const journal = yield* Journal.memory([
+        line("deleted", "i.a", -1),
+        line("absent", "i.x"),
+        line("deleted", "i.b", 1)
+      ])
+      const summary = yield* Batch.run(songs(["i.a", "i.x", "i.b", "i.c", "i.d"]), { journal })
+      assert.deepStrictEqual([summary.skipped, summary.deleted], [3, 2])
+      assert.strictEqual(
+        (yield* store.requests).filter((request) => request._tag === "DeleteRating").length,
+        2
+      )
+      const restored = yield* Batch.restore(journal)
+      assert.strictEqual(restored.restored, 4)
+      assert.deepStrictEqual(
+        (yield* store.ratings).map((rating) => `${rating.id}:${rating.value}`).sort(),
+        ["i.a:-1", "i.b:1", "i.c:-1", "i.d:-1"]
+      )
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("a stop ends the wait on the limiter at once (rate 0.001, no clock adjusted); no intent for unsent DELETEs", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(ids(10)))
+      const journal = yield* Journal.memory()
+      const stop = yield* Deferred.make<void>()
+      const summary = yield* Batch.run(songs(ids(10), -1), {
+        rate: 0.001,
+        concurrency: 4,
+        journal,
+        stop: Deferred.await(stop),
+        onOutcome: (outcome) => outcome._tag === "Deleted" ? Deferred.succeed(stop, undefined) : Effect.void
+      })
+      assert.deepStrictEqual([summary.stoppedBy, summary.deleted, summary.requests], ["Interrupted", 1, 1])
+      assert.strictEqual(yield* store.count(), 9)
+      assert.deepStrictEqual(journal.lines.map((entry) => entry.outcome), ["intent", "deleted"])
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("a stop ends a lookup waiting on the limiter at once", () =>
+    Effect.gen(function*() {
+      const journal = yield* Journal.memory()
+      const stop = yield* Deferred.make<void>()
+      // 100 targets without a rating: the first lookup (the first request) settles them absent; the
+      // second lookup then waits on the limiter for 1,000 seconds.
+      const fiber = yield* Effect.fork(Batch.run(songs(ids(150, "i.none")), {
+        rate: 0.001,
+        concurrency: 2,
+        journal,
+        stop: Deferred.await(stop)
+      }))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(journal.lines.length, 100)
+      yield* Deferred.succeed(stop, undefined)
+      const summary = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([summary.stoppedBy, summary.absent, summary.requests], ["Interrupted", 100, 1])
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+})

@@ -115,7 +115,7 @@ const countJournal = (file: string) =>
       })
     )
     for (const outcome of outcomes.values()) {
-      if (outcome.startsWith("deleted") || outcome === "restored" || outcome === "restore-failed") counts.deleted++
+      if (["deleted", "intent", "restored", "restore-failed", "restore-intent"].includes(outcome)) counts.deleted++
       else if (outcome === "absent") counts.absent++
       else if (outcome === "failed") counts.failed++
       else if (outcome === "invalid") counts.invalid++

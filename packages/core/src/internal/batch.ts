@@ -343,7 +343,8 @@ export const execute = <E, R>(
       return { _tag: "Pending", target }
     }
 
-    // DELETEs a previous run began but did not settle: looked up first; gone, they are deleted-unconfirmed.
+    // DELETEs a previous run began but did not settle: when the input names them again they are looked up
+    // first; gone, they are deleted-unconfirmed. Those it does not name stay intents, which restore puts back.
     const unsettled = state === undefined || dryRun ? [] : state.unsettled
     const begun = new Map(unsettled.map((u) => [key(u.kind, u.id), u.value]))
     const lookup = makeLookup(service, counters, control, language, stop, begun)
@@ -409,10 +410,7 @@ export const execute = <E, R>(
     const process = (item: Item): Effect.Effect<void> =>
       item._tag === "Settled" ? record(item.outcome) : deleteOne(item.target)
 
-    const classified = Stream.concat(
-      Stream.fromIterable(unsettled.map((u): Target => ({ kind: u.kind, id: u.id }))),
-      targets
-    ).pipe(
+    const classified = targets.pipe(
       Stream.takeWhile(() => !control.stopped),
       Stream.map(classify)
     )

@@ -30,7 +30,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as AppleMusicConfig from "./AppleMusicConfig.js"
 import * as DeveloperToken from "./DeveloperToken.js"
-import * as internal from "./internal/http.js"
+import * as internal from "./internal/appleMusicClient.js"
 
 /**
  * @since 0.1.0

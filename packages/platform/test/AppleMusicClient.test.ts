@@ -1,3 +1,4 @@
+import { HttpClient, HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicRatings, RatingKind, RetryPolicy } from "@unrate/core"
 import { AppleMusicClient } from "@unrate/platform"
@@ -279,6 +280,57 @@ describe("AppleMusicClient", () => {
       assert.notInclude(shown, developerToken)
       assert.notInclude(shown, userToken)
       assert.include(error.message, "403")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a Transport error keeps its cause", () => {
+    const { layer } = clientLayer(() => "reset", { retry: RetryPolicy.never })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(AppleMusicRatings.deleteRating("library-songs", "i.a"))
+      assert.strictEqual(error._tag, "Transport")
+      if (error._tag !== "Transport") return
+      assert.strictEqual(error.reason, "ConnectionReset")
+      assert.instanceOf(error.cause, Error)
+      assert.strictEqual((error.cause as { code?: string }).code, "UND_ERR_SOCKET")
+      assert.strictEqual((error.cause as Error).message, "other side closed")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a Transport cause that shows a token is replaced by its sanitised description", () => {
+    const failing = HttpClient.make((request) =>
+      Effect.fail(
+        new HttpClientError.RequestError({
+          request,
+          reason: "Transport",
+          cause: new Error(`invalid header value ${userToken}`, { cause: new Error(`bearer ${developerToken}`) })
+        })
+      )
+    )
+    const layer = AppleMusicClient.layer({
+      developerToken: Redacted.make(developerToken),
+      userToken: Redacted.make(userToken),
+      retry: RetryPolicy.never
+    }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, failing)))
+    return Effect.gen(function*() {
+      const exit = yield* Effect.exit(AppleMusicRatings.deleteRating("library-songs", "i.a"))
+      assert.isTrue(Exit.isFailure(exit))
+      if (!Exit.isFailure(exit)) return
+      const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+      assert.strictEqual(error._tag, "Transport")
+      if (error._tag !== "Transport") return
+      assert.instanceOf(error.cause, Error)
+      const shown = [
+        error.message,
+        JSON.stringify(error),
+        String(error),
+        Inspectable.format(error),
+        Inspectable.format(error.cause),
+        String((error.cause as Error).stack),
+        Cause.pretty(exit.cause)
+      ].join("\n")
+      assert.notInclude(shown, developerToken)
+      assert.notInclude(shown, userToken)
+      assert.include(shown, "invalid header value <redacted>")
     }).pipe(Effect.provide(layer))
   })
 

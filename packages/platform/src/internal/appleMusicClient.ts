@@ -3,27 +3,19 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as LibraryShapes from "@unrate/core/LibraryItem"
 import { Rating } from "@unrate/core/Rating"
-import * as RatingShapes from "@unrate/core/Rating"
 import type { RatingKind } from "@unrate/core/RatingKind"
 import { librarySegment } from "@unrate/core/RatingKind"
 import type { RatingsBackend } from "@unrate/core/RatingRequest"
 import type { Operation, RatingsError } from "@unrate/core/RatingsError"
-import {
-  fromStatus,
-  parseRetryAfter,
-  sanitizeServerText,
-  Transport,
-  UnexpectedResponse
-} from "@unrate/core/RatingsError"
+import { Transport, UnexpectedResponse } from "@unrate/core/RatingsError"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Wire from "./wire.js"
 
 /** @internal */
 export const redactedHeaderNames = ["music-user-token"]
@@ -51,9 +43,6 @@ interface Context {
   readonly id?: string | undefined
 }
 
-const decodeRatings = Schema.decodeUnknown(RatingShapes.RatingsResponse)
-const decodePage = Schema.decodeUnknown(LibraryShapes.LibraryPage)
-
 const transportReason = (error: HttpClientError.RequestError): Transport["reason"] => {
   const codes: Array<string> = []
   let cause: unknown = error.cause
@@ -68,16 +57,53 @@ const transportReason = (error: HttpClientError.RequestError): Transport["reason
   return "Other"
 }
 
-const describeCause = (cause: unknown): string => {
-  const parts: Array<string> = []
+type Secrets = ReadonlyArray<Redacted.Redacted<string>>
+
+/** The messages and codes along a cause's chain (at most 4 deep). */
+const causeTexts = (cause: unknown): Array<{ readonly code?: string; readonly message?: string }> => {
+  const texts: Array<{ readonly code?: string; readonly message?: string }> = []
   let current: unknown = cause
   for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown }
-    if (typeof code === "string") parts.push(code)
-    else if (typeof message === "string" && message !== "") parts.push(message)
+    texts.push({
+      ...(typeof code === "string" ? { code } : {}),
+      ...(typeof message === "string" && message !== "" ? { message } : {})
+    })
     current = (current as { cause?: unknown }).cause
   }
-  return parts.length === 0 ? "no further detail" : sanitizeServerText([...new Set(parts)].join(": "))
+  return texts
+}
+
+const describeCause = (cause: unknown, secrets: Secrets): string => {
+  const parts = causeTexts(cause).flatMap((text) =>
+    text.code !== undefined ? [text.code] : text.message !== undefined ? [text.message] : []
+  )
+  return parts.length === 0 ? "no further detail" : Wire.sanitizeServerText([...new Set(parts)].join(": "), secrets)
+}
+
+/** The cause itself, unless its messages show a token: then an Error with the sanitised description. */
+const safeCause = (cause: unknown, secrets: Secrets, description: string): unknown => {
+  const text = causeTexts(cause).map((part) => `${part.code ?? ""} ${part.message ?? ""}`).join(" ")
+  return Wire.sanitizeServerText(text, secrets, Infinity) === Wire.sanitizeServerText(text, [], Infinity)
+    ? cause
+    : new Error(description)
+}
+
+/** A Transport failure that keeps its cause. */
+const transportError = (
+  context: Context,
+  reason: Transport["reason"],
+  cause: unknown,
+  secrets: Secrets,
+  describe: (detail: string) => string = (detail) => detail
+): Transport => {
+  const description = describe(describeCause(cause, secrets))
+  return new Transport({
+    ...context,
+    reason,
+    description,
+    ...(cause === undefined ? {} : { cause: safeCause(cause, secrets, description) })
+  })
 }
 
 const decodeBytes = (chunks: ReadonlyArray<Uint8Array>, size: number): string => {
@@ -115,20 +141,22 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
   const unexpected = (context: Context, status: number, description: string) =>
     new UnexpectedResponse({ ...context, status, errors: [], description })
 
-  const bodyUnreadable = (context: Context) => (error: HttpClientError.ResponseError) =>
-    new Transport({
-      ...context,
-      reason: "ConnectionReset",
-      description: `the answer's body could not be read (${describeCause(error.cause)})`
-    })
+  const bodyUnreadable = (context: Context, secrets: Secrets) => (error: HttpClientError.ResponseError) =>
+    transportError(
+      context,
+      "ConnectionReset",
+      error.cause,
+      secrets,
+      (detail) => `the answer's body could not be read (${detail})`
+    )
 
-  const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context) =>
-    Effect.mapError(response.text, bodyUnreadable(context))
+  const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) =>
+    Effect.mapError(response.text, bodyUnreadable(context, secrets))
 
   // An error's body is read up to maxErrorBodyBytes; a declared length within that takes the plain path.
-  const readErrorBody = (response: HttpClientResponse.HttpClientResponse, context: Context) => {
+  const readErrorBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) => {
     const declared = Number(response.headers["content-length"] ?? NaN)
-    if (declared <= maxErrorBodyBytes) return readBody(response, context)
+    if (declared <= maxErrorBodyBytes) return readBody(response, context, secrets)
     return response.stream.pipe(
       Stream.runFoldWhile(
         { chunks: [] as Array<Uint8Array>, size: 0 },
@@ -140,7 +168,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
       ),
       Effect.map((read) => decodeBytes(read.chunks, read.size)),
       Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed("")),
-      Effect.mapError(bodyUnreadable(context))
+      Effect.mapError(bodyUnreadable(context, secrets))
     )
   }
 
@@ -157,28 +185,32 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     Effect.gen(function*() {
       const developer = yield* options.developerToken
       const headers = authHeaders(developer)
+      const secrets = [developer, options.userToken]
       const response = yield* client.execute(HttpClientRequest.setHeaders(request, headers)).pipe(
         Effect.mapError((error): RatingsError =>
-          error._tag === "RequestError"
-            ? new Transport({ ...context, reason: transportReason(error), description: describeCause(error.cause) })
-            : new Transport({ ...context, reason: "Other", description: describeCause(error.cause) })
+          transportError(
+            context,
+            error._tag === "RequestError" ? transportReason(error) : "Other",
+            error.cause,
+            secrets
+          )
         )
       )
       if (response.status >= 200 && response.status < 300) {
-        return { status: response.status, body: yield* readBody(response, context) }
+        return { status: response.status, body: yield* readBody(response, context, secrets) }
       }
-      const body = yield* readErrorBody(response, context)
+      const body = yield* readErrorBody(response, context, secrets)
       const parsed = body === ""
         ? undefined
         : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
       const now = yield* Clock.currentTimeMillis
-      const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers["retry-after"], now))
+      const retryAfter = Option.getOrUndefined(Wire.parseRetryAfter(response.headers["retry-after"], now))
       return yield* Effect.fail(
-        fromStatus(response.status, {
+        Wire.errorFromAnswer(response.status, {
           ...context,
           body: parsed,
           retryAfterMillis: retryAfter,
-          secrets: [developer, options.userToken]
+          secrets
         })
       )
     }).pipe(
@@ -209,7 +241,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     Effect.gen(function*() {
       const json = yield* parseJson(body, status, context)
       const decoded = yield* Effect.mapError(
-        decodeRatings(json),
+        Wire.decodeRatingsResponse(json),
         () => unexpected(context, status, "the body is not a RatingsResponse")
       )
       const first = decoded.data[0]
@@ -246,7 +278,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
         Effect.flatMap(({ body, status }) =>
           Effect.flatMap(parseJson(body, status, context), (json) =>
             Effect.mapError(
-              decodeRatings(json),
+              Wire.decodeRatingsResponse(json),
               () => unexpected(context, status, "the body is not a RatingsResponse")
             ))
         ),
@@ -262,7 +294,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
       return execute(
         HttpClientRequest.put(ratingUrl(request.kind, request.id)).pipe(
           withLanguage(request.language),
-          HttpClientRequest.bodyUnsafeJson({ type: "rating", attributes: { value: request.value } })
+          HttpClientRequest.bodyUnsafeJson(Wire.ratingRequestBody(request.value))
         ),
         context
       ).pipe(
@@ -284,19 +316,20 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
             context,
             200,
             `the next page ${
-              JSON.stringify(sanitizeServerText(request.cursor ?? "", [options.userToken]))
+              JSON.stringify(Wire.sanitizeServerText(request.cursor ?? "", [options.userToken]))
             } is not on ${options.baseUrl.origin}`
           )
         )
       }
-      if (!url.searchParams.has("limit")) url.searchParams.set("limit", String(LibraryShapes.maxPageSize))
+      if (!url.searchParams.has("limit")) url.searchParams.set("limit", String(Wire.maxPageSize))
       if (request.language !== undefined && !url.searchParams.has("l")) url.searchParams.set("l", request.language)
       return execute(HttpClientRequest.get(url), context).pipe(
         Effect.flatMap(({ body, status }) =>
           Effect.flatMap(
             parseJson(body, status, context),
             (json) =>
-              Effect.mapError(decodePage(json), () => unexpected(context, status, "the body is not a library page"))
+              Effect.mapError(Wire.decodeLibraryPage(json), () =>
+                unexpected(context, status, "the body is not a library page"))
           )
         ),
         Effect.map((page) => page.next === undefined ? { items: page.data } : { items: page.data, next: page.next })

@@ -78,7 +78,10 @@ const context = {
   kind: Schema.optional(RatingKind)
 }
 
-const appleErrors = {
+/** The fields of an error Apple answered with: what was asked, and Apple's `errors`. */
+const answered = {
+  ...context,
+  id: Schema.optional(Schema.String),
   errors: Schema.optionalWith(Schema.Array(AppleError), { default: () => [] })
 }
 
@@ -158,9 +161,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("@unrate/core
  * @category errors
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>("@unrate/core/Unauthorized")("Unauthorized", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(401)
 }) {
   /**
@@ -183,9 +184,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@unrate/core
  * @category errors
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>("@unrate/core/Forbidden")("Forbidden", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(403)
 }) {
   /**
@@ -208,9 +207,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("@unrate/core/Forbi
  * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>("@unrate/core/NotFound")("NotFound", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(404)
 }) {
   /**
@@ -229,9 +226,7 @@ export class NotFound extends Schema.TaggedError<NotFound>("@unrate/core/NotFoun
  * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>("@unrate/core/RateLimited")("RateLimited", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(429),
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {
@@ -253,9 +248,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@unrate/core/R
  * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>("@unrate/core/BadRequest")("BadRequest", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(400)
 }) {
   /**
@@ -273,9 +266,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>("@unrate/core/Bad
  * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>("@unrate/core/ServerError")("ServerError", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Number
 }) {
   /**
@@ -325,9 +316,7 @@ export class Transport extends Schema.TaggedError<Transport>("@unrate/core/Trans
  */
 export class UnexpectedResponse
   extends Schema.TaggedError<UnexpectedResponse>("@unrate/core/UnexpectedResponse")("UnexpectedResponse", {
-    ...context,
-    ...appleErrors,
-    id: Schema.optional(Schema.String),
+    ...answered,
     status: Schema.Number,
     description: Schema.String
   })

@@ -116,11 +116,67 @@ const decodeBytes = (chunks: ReadonlyArray<Uint8Array>, size: number): string =>
   return new TextDecoder().decode(bytes)
 }
 
-/** @internal */
-export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
-  const root = options.baseUrl.href.replace(/\/+$/, "")
-  const client = options.client
+const unexpected = (context: Context, status: number, description: string) =>
+  new UnexpectedResponse({ ...context, status, errors: [], description })
 
+const bodyUnreadable = (context: Context, secrets: Secrets) => (error: HttpClientError.ResponseError) =>
+  transportError(
+    context,
+    "ConnectionReset",
+    error.cause,
+    secrets,
+    (detail) => `the answer's body could not be read (${detail})`
+  )
+
+const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) =>
+  Effect.mapError(response.text, bodyUnreadable(context, secrets))
+
+// An error's body is read up to maxErrorBodyBytes; a declared length within that takes the plain path.
+const readErrorBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) => {
+  const declared = Number(response.headers["content-length"] ?? NaN)
+  if (declared <= maxErrorBodyBytes) return readBody(response, context, secrets)
+  return response.stream.pipe(
+    Stream.runFoldWhile(
+      { chunks: [] as Array<Uint8Array>, size: 0 },
+      (read) => read.size < maxErrorBodyBytes,
+      (read, chunk) => {
+        read.chunks.push(chunk.subarray(0, maxErrorBodyBytes - read.size))
+        return { chunks: read.chunks, size: read.size + Math.min(chunk.length, maxErrorBodyBytes - read.size) }
+      }
+    ),
+    Effect.map((read) => decodeBytes(read.chunks, read.size)),
+    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed("")),
+    Effect.mapError(bodyUnreadable(context, secrets))
+  )
+}
+
+const parseJson = (text: string, status: number, context: Context): Effect.Effect<unknown, UnexpectedResponse> =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: () => unexpected(context, status, "the body is not JSON")
+  })
+
+interface Answer {
+  readonly status: number
+  readonly body: string
+}
+
+/** The error for an answer that is not a success: its body read (bounded), parsed and decoded. */
+const failedAnswer = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) =>
+  Effect.gen(function*() {
+    const body = yield* readErrorBody(response, context, secrets)
+    const parsed = body === ""
+      ? undefined
+      : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
+    const now = yield* Clock.currentTimeMillis
+    const retryAfter = Option.getOrUndefined(Wire.parseRetryAfter(response.headers["retry-after"], now))
+    return yield* Effect.fail(
+      Wire.errorFromAnswer(response.status, { ...context, body: parsed, retryAfterMillis: retryAfter, secrets })
+    )
+  })
+
+/** Sends one request with the tokens, within the attempt's time limit; answers a success's status and body. */
+const makeExecute = (options: HttpBackendOptions) => {
   // The headers every request carries, rebuilt only when the developer token changes (it is re-signed rarely).
   let cachedHeaders: { readonly token: string; readonly headers: Headers.Input } | undefined
   const authHeaders = (developerToken: Redacted.Redacted<string>): Headers.Input => {
@@ -138,86 +194,6 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     return cachedHeaders.headers
   }
 
-  const unexpected = (context: Context, status: number, description: string) =>
-    new UnexpectedResponse({ ...context, status, errors: [], description })
-
-  const bodyUnreadable = (context: Context, secrets: Secrets) => (error: HttpClientError.ResponseError) =>
-    transportError(
-      context,
-      "ConnectionReset",
-      error.cause,
-      secrets,
-      (detail) => `the answer's body could not be read (${detail})`
-    )
-
-  const readBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) =>
-    Effect.mapError(response.text, bodyUnreadable(context, secrets))
-
-  // An error's body is read up to maxErrorBodyBytes; a declared length within that takes the plain path.
-  const readErrorBody = (response: HttpClientResponse.HttpClientResponse, context: Context, secrets: Secrets) => {
-    const declared = Number(response.headers["content-length"] ?? NaN)
-    if (declared <= maxErrorBodyBytes) return readBody(response, context, secrets)
-    return response.stream.pipe(
-      Stream.runFoldWhile(
-        { chunks: [] as Array<Uint8Array>, size: 0 },
-        (read) => read.size < maxErrorBodyBytes,
-        (read, chunk) => {
-          read.chunks.push(chunk.subarray(0, maxErrorBodyBytes - read.size))
-          return { chunks: read.chunks, size: read.size + Math.min(chunk.length, maxErrorBodyBytes - read.size) }
-        }
-      ),
-      Effect.map((read) => decodeBytes(read.chunks, read.size)),
-      Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed("")),
-      Effect.mapError(bodyUnreadable(context, secrets))
-    )
-  }
-
-  const parseJson = (text: string, status: number, context: Context): Effect.Effect<unknown, UnexpectedResponse> =>
-    Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => unexpected(context, status, "the body is not JSON")
-    })
-
-  const execute = (
-    request: HttpClientRequest.HttpClientRequest,
-    context: Context
-  ): Effect.Effect<{ readonly status: number; readonly body: string }, RatingsError> =>
-    Effect.gen(function*() {
-      const developer = yield* options.developerToken
-      const headers = authHeaders(developer)
-      const secrets = [developer, options.userToken]
-      const response = yield* client.execute(HttpClientRequest.setHeaders(request, headers)).pipe(
-        Effect.mapError((error): RatingsError =>
-          transportError(
-            context,
-            error._tag === "RequestError" ? transportReason(error) : "Other",
-            error.cause,
-            secrets
-          )
-        )
-      )
-      if (response.status >= 200 && response.status < 300) {
-        return { status: response.status, body: yield* readBody(response, context, secrets) }
-      }
-      const body = yield* readErrorBody(response, context, secrets)
-      const parsed = body === ""
-        ? undefined
-        : yield* Effect.orElseSucceed(parseJson(body, response.status, context), () => undefined)
-      const now = yield* Clock.currentTimeMillis
-      const retryAfter = Option.getOrUndefined(Wire.parseRetryAfter(response.headers["retry-after"], now))
-      return yield* Effect.fail(
-        Wire.errorFromAnswer(response.status, {
-          ...context,
-          body: parsed,
-          retryAfterMillis: retryAfter,
-          secrets
-        })
-      )
-    }).pipe(
-      timeLimit(context),
-      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
-    )
-
   // An Effect-level timeout forks fibers on every attempt; an infinite one is left to the HttpClient (undici on Node).
   const timeLimit = (context: Context) => <A>(self: Effect.Effect<A, RatingsError>): Effect.Effect<A, RatingsError> =>
     Duration.isFinite(options.timeout)
@@ -232,56 +208,80 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
       })
       : self
 
-  const ratingUrl = (kind: RatingKind, id: string) => `${root}/v1/me/ratings/${kind}/${encodeURIComponent(id)}`
-
-  const withLanguage = (language: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
-    language === undefined ? request : HttpClientRequest.setUrlParam(request, "l", language)
-
-  const decodeRating = (body: string, status: number, context: Context & { readonly id: string }) =>
+  return (request: HttpClientRequest.HttpClientRequest, context: Context): Effect.Effect<Answer, RatingsError> =>
     Effect.gen(function*() {
-      const json = yield* parseJson(body, status, context)
-      const decoded = yield* Effect.mapError(
-        Wire.decodeRatingsResponse(json),
-        () => unexpected(context, status, "the body is not a RatingsResponse")
-      )
-      const first = decoded.data[0]
-      if (first === undefined) return yield* unexpected(context, status, "the RatingsResponse holds no rating")
-      return new Rating({ kind: context.kind, id: context.id, value: first.attributes.value })
-    })
+      const developer = yield* options.developerToken
+      const secrets = [developer, options.userToken]
+      const response = yield* options.client.execute(HttpClientRequest.setHeaders(request, authHeaders(developer)))
+        .pipe(
+          Effect.mapError((error): RatingsError =>
+            transportError(
+              context,
+              error._tag === "RequestError" ? transportReason(error) : "Other",
+              error.cause,
+              secrets
+            )
+          )
+        )
+      if (response.status >= 200 && response.status < 300) {
+        return { status: response.status, body: yield* readBody(response, context, secrets) }
+      }
+      return yield* failedAnswer(response, context, secrets)
+    }).pipe(
+      timeLimit(context),
+      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
+    )
+}
 
+const withLanguage = (language: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
+  language === undefined ? request : HttpClientRequest.setUrlParam(request, "l", language)
+
+const decodeRatings = ({ body, status }: Answer, context: Context) =>
+  Effect.flatMap(parseJson(body, status, context), (json) =>
+    Effect.mapError(
+      Wire.decodeRatingsResponse(json),
+      () => unexpected(context, status, "the body is not a RatingsResponse")
+    ))
+
+const decodeRating = (answer: Answer, context: Context & { readonly id: string }) =>
+  Effect.flatMap(decodeRatings(answer, context), (decoded) => {
+    const first = decoded.data[0]
+    return first === undefined
+      ? Effect.fail(unexpected(context, answer.status, "the RatingsResponse holds no rating"))
+      : Effect.succeed(new Rating({ kind: context.kind, id: context.id, value: first.attributes.value }))
+  })
+
+const decodePage = ({ body, status }: Answer, context: Context) =>
+  Effect.flatMap(
+    parseJson(body, status, context),
+    (json) =>
+      Effect.mapError(Wire.decodeLibraryPage(json), () => unexpected(context, status, "the body is not a library page"))
+  )
+
+/** @internal */
+export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
+  const root = options.baseUrl.href.replace(/\/+$/, "")
+  const execute = makeExecute(options)
+  const ratingUrl = (kind: RatingKind, id: string) => `${root}/v1/me/ratings/${kind}/${encodeURIComponent(id)}`
   return {
     deleteRating: (request) => {
       const context = { operation: "delete", kind: request.kind, id: request.id } as const
-      return execute(
-        HttpClientRequest.del(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)),
-        context
-      )
-        .pipe(Effect.asVoid)
+      const http = HttpClientRequest.del(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language))
+      return Effect.asVoid(execute(http, context))
     },
     getRating: (request) => {
       const context = { operation: "get", kind: request.kind, id: request.id } as const
-      return execute(
-        HttpClientRequest.get(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language)),
-        context
-      )
-        .pipe(Effect.flatMap(({ body, status }) => decodeRating(body, status, context)))
+      const http = HttpClientRequest.get(ratingUrl(request.kind, request.id)).pipe(withLanguage(request.language))
+      return Effect.flatMap(execute(http, context), (answer) => decodeRating(answer, context))
     },
     getRatings: (request) => {
       const context = { operation: "getMany", kind: request.kind } as const
-      return execute(
-        HttpClientRequest.get(`${root}/v1/me/ratings/${request.kind}`).pipe(
-          HttpClientRequest.setUrlParam("ids", request.ids.join(",")),
-          withLanguage(request.language)
-        ),
-        context
-      ).pipe(
-        Effect.flatMap(({ body, status }) =>
-          Effect.flatMap(parseJson(body, status, context), (json) =>
-            Effect.mapError(
-              Wire.decodeRatingsResponse(json),
-              () => unexpected(context, status, "the body is not a RatingsResponse")
-            ))
-        ),
+      const http = HttpClientRequest.get(`${root}/v1/me/ratings/${request.kind}`).pipe(
+        HttpClientRequest.setUrlParam("ids", request.ids.join(",")),
+        withLanguage(request.language)
+      )
+      return execute(http, context).pipe(
+        Effect.flatMap((answer) => decodeRatings(answer, context)),
         Effect.map((response) =>
           response.data.map((resource) =>
             new Rating({ kind: request.kind, id: resource.id, value: resource.attributes.value })
@@ -291,19 +291,14 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
     },
     setRating: (request) => {
       const context = { operation: "set", kind: request.kind, id: request.id } as const
-      return execute(
-        HttpClientRequest.put(ratingUrl(request.kind, request.id)).pipe(
-          withLanguage(request.language),
-          HttpClientRequest.bodyUnsafeJson(Wire.ratingRequestBody(request.value))
-        ),
-        context
-      ).pipe(
-        Effect.flatMap(({ body, status }) =>
-          body === ""
-            ? Effect.succeed(new Rating({ kind: request.kind, id: request.id, value: request.value }))
-            : decodeRating(body, status, context)
-        )
+      const http = HttpClientRequest.put(ratingUrl(request.kind, request.id)).pipe(
+        withLanguage(request.language),
+        HttpClientRequest.bodyUnsafeJson(Wire.ratingRequestBody(request.value))
       )
+      return Effect.flatMap(execute(http, context), (answer) =>
+        answer.body === ""
+          ? Effect.succeed(new Rating({ kind: request.kind, id: request.id, value: request.value }))
+          : decodeRating(answer, context))
     },
     listLibraryPage: (request) => {
       const context = { operation: "listLibrary", kind: request.kind } as const
@@ -311,27 +306,13 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
         ? new URL(`${root}/v1/me/library/${librarySegment(request.kind)}`)
         : resolveNext(root, request.cursor)
       if (url === undefined) {
-        return Effect.fail(
-          unexpected(
-            context,
-            200,
-            `the next page ${
-              JSON.stringify(Wire.sanitizeServerText(request.cursor ?? "", [options.userToken]))
-            } is not on ${options.baseUrl.origin}`
-          )
-        )
+        const shown = JSON.stringify(Wire.sanitizeServerText(request.cursor ?? "", [options.userToken]))
+        return Effect.fail(unexpected(context, 200, `the next page ${shown} is not on ${options.baseUrl.origin}`))
       }
       if (!url.searchParams.has("limit")) url.searchParams.set("limit", String(Wire.maxPageSize))
       if (request.language !== undefined && !url.searchParams.has("l")) url.searchParams.set("l", request.language)
       return execute(HttpClientRequest.get(url), context).pipe(
-        Effect.flatMap(({ body, status }) =>
-          Effect.flatMap(
-            parseJson(body, status, context),
-            (json) =>
-              Effect.mapError(Wire.decodeLibraryPage(json), () =>
-                unexpected(context, status, "the body is not a library page"))
-          )
-        ),
+        Effect.flatMap((answer) => decodePage(answer, context)),
         Effect.map((page) => page.next === undefined ? { items: page.data } : { items: page.data, next: page.next })
       )
     }

@@ -1,7 +1,9 @@
 /**
- * Settings from the environment: tokens (or signing material), the base URL,
- * and the credentials file `unrate login` writes. Secrets are `Redacted` from
- * the moment they are read.
+ * The settings of the `unrate` command: tokens (or signing material), the base
+ * URL, and the credentials file `unrate login` writes. {@link settings} reads
+ * them as a `Config` through the current `ConfigProvider` (the environment by
+ * default); {@link resolve} reads the key file and the credentials file;
+ * {@link load} does both. Secrets are `Redacted` from the moment they are read.
  *
  * | variable | meaning |
  * | --- | --- |

@@ -32,7 +32,7 @@ import { loginCommand, logoutCommand } from "./internal/accountCommands.js"
 import * as Argv from "./internal/argv.js"
 import { deleteCommand, restoreCommand, runsCommand, sweepCommand } from "./internal/batchCommands.js"
 import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
-import { exitCodes, makeProcess, packageVersion, ProcessTag } from "./internal/runtime.js"
+import { exitCodes, makeProcess, packageVersion, ProcessTag, withHint } from "./internal/runtime.js"
 
 /**
  * The version of the command, read from the package's `package.json`.
@@ -120,7 +120,7 @@ export const main = (argv: ReadonlyArray<string> = process.argv): void => {
         )
       }
       const tag = (error as { readonly _tag?: string })._tag
-      const message = (error as { readonly message?: string }).message ?? String(error)
+      const message = withHint(tag, (error as { readonly message?: string }).message ?? String(error))
       return Effect.zipRight(
         io.stderr(tag === "UsageError" ? usageText(message, commandName) : `unrate: ${message}\n`),
         io.setExitCode(exitCodeByTag[tag ?? ""] ?? exitCodes.failed)

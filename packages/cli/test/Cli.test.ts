@@ -62,6 +62,28 @@ describe("unrate", () => {
       assertNoSecrets([result.stdout, result.stderr], ["expired-token-value", emulator.userToken])
     }))
 
+  it.scopedLive("a batch stopped by a refused token says, in the command's terms, what to do", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const cases = [
+        [
+          { APPLE_MUSIC_DEVELOPER_TOKEN: "expired-token-value" },
+          "Unauthorized",
+          "Hint: check APPLE_MUSIC_DEVELOPER_TOKEN"
+        ],
+        [{ APPLE_MUSIC_USER_TOKEN: "revoked-user-token" }, "Forbidden", "Hint: run `unrate login` again"]
+      ] as const
+      for (const [env, tag, hint] of cases) {
+        const result = yield* run(["delete", "library-songs", "i.a", "i.b"], { env: emulatorEnv(emulator, env) })
+        assert.strictEqual(result.code, 3)
+        const output = `${result.stdout}\n${result.stderr}`
+        const stopLine = output.split("\n").find((line) => line.startsWith(`stopped by ${tag}: `))
+        assert.isDefined(stopLine, output)
+        assert.include(stopLine, hint)
+        assertNoSecrets([output], [env[Object.keys(env)[0] as keyof typeof env] as string])
+      }
+    }))
+
   it.scopedLive("a hostile id exits 1, counted invalid, and is never sent", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make()

@@ -1,5 +1,6 @@
 /**
- * Items of the user's library, as the library listing returns them.
+ * Items of the user's library, as the library listing returns them (Apple's
+ * wire format is read in `@unrate/platform`).
  *
  * @since 0.1.0
  */
@@ -26,28 +27,3 @@ export const LibraryItem = Schema.Struct({
  * @category models
  */
 export type LibraryItem = typeof LibraryItem.Type
-
-/**
- * One page of `GET /v1/me/library/{type}`: `data`, and `next` while more remain.
- *
- * @since 0.1.0
- * @category wire
- */
-export const LibraryPage = Schema.Struct({
-  data: Schema.Array(LibraryItem),
-  next: Schema.optional(Schema.String)
-})
-
-/**
- * @since 0.1.0
- * @category wire
- */
-export type LibraryPage = typeof LibraryPage.Type
-
-/**
- * The largest page Apple serves.
- *
- * @since 0.1.0
- * @category constants
- */
-export const maxPageSize = 100

@@ -1,5 +1,5 @@
 /**
- * A personal rating as unrate sees it, and the wire shapes Apple answers with.
+ * A personal rating as unrate sees it.
  *
  * @since 0.1.0
  */
@@ -20,64 +20,19 @@ export class Rating extends Schema.Class<Rating>("@unrate/core/Rating")({
 }) {}
 
 /**
- * Apple's `Ratings` resource.
- *
- * @since 0.1.0
- * @category wire
- */
-export const RatingResource = Schema.Struct({
-  id: Schema.String,
-  type: Schema.optional(Schema.String),
-  href: Schema.optional(Schema.String),
-  attributes: Schema.Struct({ value: RatingValue })
-})
-
-/**
- * @since 0.1.0
- * @category wire
- */
-export type RatingResource = typeof RatingResource.Type
-
-/**
- * Apple's `RatingsResponse`: `{ "data": Ratings[] }`.
- *
- * @since 0.1.0
- * @category wire
- */
-export const RatingsResponse = Schema.Struct({ data: Schema.Array(RatingResource) })
-
-/**
- * @since 0.1.0
- * @category wire
- */
-export type RatingsResponse = typeof RatingsResponse.Type
-
-/**
  * The wire form of a rating, as Apple and the emulator send it.
  *
  * @since 0.1.0
  * @category wire
  */
-export const toResource = (rating: Rating): RatingResource => ({
+export const toResource = (rating: Rating): {
+  readonly id: string
+  readonly type: "ratings"
+  readonly href: string
+  readonly attributes: { readonly value: RatingValue }
+} => ({
   id: rating.id,
   type: "ratings",
   href: `/v1/me/ratings/${rating.kind}/${encodeURIComponent(rating.id)}`,
   attributes: { value: rating.value }
 })
-
-/**
- * The body of `PUT /v1/me/ratings/{kind}/{id}`.
- *
- * @since 0.1.0
- * @category wire
- */
-export const RatingRequestBody = Schema.Struct({
-  type: Schema.Literal("rating"),
-  attributes: Schema.Struct({ value: RatingValue })
-})
-
-/**
- * @since 0.1.0
- * @category wire
- */
-export type RatingRequestBody = typeof RatingRequestBody.Type

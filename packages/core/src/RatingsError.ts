@@ -3,9 +3,6 @@
  *
  * @since 0.1.0
  */
-import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { RatingKind } from "./RatingKind.js"
 
@@ -24,7 +21,8 @@ export const Operation = Schema.Literal("delete", "get", "getMany", "set", "list
 export type Operation = typeof Operation.Type
 
 /**
- * One entry of Apple's `errors` array.
+ * One entry of Apple's `errors` array, as an error carries it (decoded,
+ * sanitised and bounded by the transport that read the answer).
  *
  * @since 0.1.0
  * @category models
@@ -42,8 +40,10 @@ export class AppleError extends Schema.Class<AppleError>("@unrate/core/AppleErro
 }) {}
 
 /**
- * The most characters of one piece of server text (a title, a detail) that
- * unrate keeps; longer text is cut and ends with `…`.
+ * The most characters of one piece of server text (a title, a detail) an
+ * error carries; longer text is cut and ends with `…`. The decoding of Apple's
+ * answers (in `@unrate/platform`) also strips control characters and redacts
+ * tokens.
  *
  * @since 0.2.0
  * @category formatting
@@ -51,92 +51,19 @@ export class AppleError extends Schema.Class<AppleError>("@unrate/core/AppleErro
 export const maxServerTextLength = 300
 
 /**
- * The most entries of Apple's `errors` array that unrate keeps.
+ * Cuts text to `max` characters, ending with `…` when it was longer (never
+ * half a surrogate pair).
  *
  * @since 0.2.0
  * @category formatting
  */
-export const maxAppleErrors = 5
-
-/**
- * What stands in for a token that a server sent back.
- *
- * @since 0.2.0
- * @category formatting
- */
-export const redactedText = "<redacted>"
-
-/** Longer input is not looked at: nothing past it could reach the cut text. */
-const maxScannedLength = 65536
-/** Every run of this many characters of a token is redacted, so no long piece of one survives. */
-const secretWindow = 16
-/** Shorter secrets are not redacted: they would blank ordinary words. */
-const minSecretLength = 8
-
-// C0 (but tab and line breaks), DEL, C1, bidirectional overrides and isolates, the BOM.
-
-const invisible = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
-const spacing = /[\t\n\v\f\r\u0085\u2028\u2029 ]+/g
-
-const redactSecrets = (text: string, secrets: ReadonlyArray<string>): string => {
-  const usable = secrets.filter((secret) => secret.length >= minSecretLength)
-  if (usable.length === 0) return text
-  for (const secret of usable) text = text.split(secret).join(redactedText)
-  const pieces = new Set<string>()
-  for (const secret of usable) {
-    for (let i = 0; i + secretWindow <= secret.length; i++) pieces.add(secret.slice(i, i + secretWindow))
-  }
-  if (pieces.size === 0 || text.length < secretWindow) return text
-  const hidden = new Uint8Array(text.length)
-  let found = false
-  for (let i = 0; i + secretWindow <= text.length; i++) {
-    if (pieces.has(text.slice(i, i + secretWindow))) {
-      hidden.fill(1, i, i + secretWindow)
-      found = true
-    }
-  }
-  if (!found) return text
-  let out = ""
-  for (let i = 0; i < text.length; i++) {
-    if (hidden[i] === 0) out += text[i]
-    else if (i === 0 || hidden[i - 1] === 0) out += redactedText
-  }
-  return out
-}
-
-const cut = (text: string, max: number): string => {
+export const truncate = (text: string, max: number): string => {
   if (text.length <= max) return text
   let end = max - 1
   const last = text.charCodeAt(end - 1)
   if (last >= 0xd800 && last <= 0xdbff) end-- // never half a surrogate pair
   return `${text.slice(0, end)}…`
 }
-
-/**
- * Makes text a server sent safe to show in a terminal, a log or JSON: control
- * characters (C0 with ESC, DEL, C1) and bidirectional overrides are removed,
- * line breaks and tabs become single spaces, any of the `secrets` (and any
- * piece of 16 characters or more of one) becomes `<redacted>`, and the result
- * is cut to `max` characters (default {@link maxServerTextLength}).
- *
- * @since 0.2.0
- * @category formatting
- */
-export const sanitizeServerText = (
-  text: string,
-  secrets: ReadonlyArray<Redacted.Redacted<string>> = [],
-  max: number = maxServerTextLength
-): string => {
-  const clean = text.slice(0, maxScannedLength).replace(invisible, "").replace(spacing, " ").trim()
-  return cut(redactSecrets(clean, secrets.map(Redacted.value)), max)
-}
-
-const asString = (u: unknown, secrets: ReadonlyArray<Redacted.Redacted<string>>): string | undefined =>
-  typeof u === "string"
-    ? sanitizeServerText(u, secrets)
-    : typeof u === "number" && Number.isFinite(u)
-    ? String(u)
-    : undefined
 
 const withDefined = <A extends Record<string, unknown>>(record: A): A => {
   const out: Record<string, unknown> = {}
@@ -146,53 +73,15 @@ const withDefined = <A extends Record<string, unknown>>(record: A): A => {
   return out as A
 }
 
-/**
- * Reads Apple's `errors[]` out of any response body, leniently: numbers become
- * strings, entries that are not objects and fields Apple does not document are
- * left out, a body that is not an ErrorsResponse gives an empty array. At most
- * {@link maxAppleErrors} entries are kept, and every text is passed through
- * {@link sanitizeServerText} with `secrets` (the tokens the request carried),
- * so no consumer ever sees control characters, endless text or a token the
- * server sent back.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeAppleErrors = (
-  body: unknown,
-  secrets: ReadonlyArray<Redacted.Redacted<string>> = []
-): ReadonlyArray<AppleError> => {
-  if (!Predicate.isRecord(body) || !Array.isArray(body.errors)) return []
-  const text = (u: unknown) => asString(u, secrets)
-  return body.errors.filter(Predicate.isRecord).slice(0, maxAppleErrors).map((entry) => {
-    const source = Predicate.isRecord(entry.source)
-      ? withDefined({ parameter: text(entry.source.parameter), pointer: text(entry.source.pointer) })
-      : undefined
-    return new AppleError(withDefined({
-      id: text(entry.id),
-      title: text(entry.title),
-      detail: text(entry.detail),
-      status: text(entry.status),
-      code: text(entry.code),
-      source
-    }))
-  })
-}
-
-/**
- * Apple's `ErrorsResponse`, for servers (the emulator) that answer with one.
- *
- * @since 0.1.0
- * @category models
- */
-export const ErrorsResponse = Schema.Struct({ errors: Schema.Array(AppleError) })
-
 const context = {
   operation: Schema.optional(Operation),
   kind: Schema.optional(RatingKind)
 }
 
-const appleErrors = {
+/** The fields of an error Apple answered with: what was asked, and Apple's `errors`. */
+const answered = {
+  ...context,
+  id: Schema.optional(Schema.String),
   errors: Schema.optionalWith(Schema.Array(AppleError), { default: () => [] })
 }
 
@@ -205,7 +94,7 @@ const describeErrors = (errors: ReadonlyArray<AppleError>): string => {
       ? error.detail
       : `${head}: ${error.detail}`
   }).filter((part) => part !== "")
-  return parts.length === 0 ? "" : ` Apple said: ${cut(parts.join("; "), maxServerTextLength)}.`
+  return parts.length === 0 ? "" : ` Apple said: ${truncate(parts.join("; "), maxServerTextLength)}.`
 }
 
 const target = (self: { readonly kind?: RatingKind | undefined; readonly id?: string | undefined }): string =>
@@ -272,9 +161,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("@unrate/core
  * @category errors
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>("@unrate/core/Unauthorized")("Unauthorized", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(401)
 }) {
   /**
@@ -283,7 +170,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@unrate/core
   override get message(): string {
     return `Apple Music refused the developer token (401)${
       target(this)
-    }: it is missing, malformed, expired or signed with the wrong key, or the account has no Apple Music subscription. Check APPLE_MUSIC_DEVELOPER_TOKEN, or the signing material (APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID, APPLE_MUSIC_PRIVATE_KEY).${
+    }: it is missing, malformed, expired or signed with the wrong key, or the account has no Apple Music subscription. A new developer token (or the right signing key) is needed.${
       describeErrors(this.errors)
     }`
   }
@@ -297,9 +184,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@unrate/core
  * @category errors
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>("@unrate/core/Forbidden")("Forbidden", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(403)
 }) {
   /**
@@ -309,7 +194,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("@unrate/core/Forbi
     const code = this.errors.some((error) => error.code === "40300") ? ", code 40300 Invalid authentication" : ""
     return `Apple Music refused the music user token (403${code})${
       target(this)
-    }: it is invalid or has expired (Apple sends no separate code for expiry), or the user has not given privacy consent. Re-authorize to get a new token (\`unrate login\`, or MusicKit's authorize()) and set APPLE_MUSIC_USER_TOKEN.${
+    }: it is invalid or has expired (Apple sends no separate code for expiry), or the user has not given privacy consent. Re-authorize the user (MusicKit's authorize()) to get a new music user token.${
       describeErrors(this.errors)
     }`
   }
@@ -322,9 +207,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("@unrate/core/Forbi
  * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>("@unrate/core/NotFound")("NotFound", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(404)
 }) {
   /**
@@ -343,9 +226,7 @@ export class NotFound extends Schema.TaggedError<NotFound>("@unrate/core/NotFoun
  * @category errors
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>("@unrate/core/RateLimited")("RateLimited", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(429),
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {
@@ -354,9 +235,9 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@unrate/core/R
    */
   override get message(): string {
     const after = this.retryAfterMillis === undefined ? "" : ` Retry after ${this.retryAfterMillis / 1000} s.`
-    return `Apple Music is rate limiting these requests (429)${target(this)}: slow down (lower --rate).${after}${
-      describeErrors(this.errors)
-    }`
+    return `Apple Music is rate limiting these requests (429)${
+      target(this)
+    }: fewer requests per second are needed.${after}${describeErrors(this.errors)}`
   }
 }
 
@@ -367,9 +248,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@unrate/core/R
  * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>("@unrate/core/BadRequest")("BadRequest", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Literal(400)
 }) {
   /**
@@ -387,9 +266,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>("@unrate/core/Bad
  * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>("@unrate/core/ServerError")("ServerError", {
-  ...context,
-  ...appleErrors,
-  id: Schema.optional(Schema.String),
+  ...answered,
   status: Schema.Number
 }) {
   /**
@@ -412,7 +289,9 @@ export class Transport extends Schema.TaggedError<Transport>("@unrate/core/Trans
   ...context,
   id: Schema.optional(Schema.String),
   reason: Schema.Literal("ConnectionRefused", "ConnectionReset", "Timeout", "Other"),
-  description: Schema.String
+  description: Schema.String,
+  /** The underlying failure (e.g. the socket error), never one that shows a token. */
+  cause: Schema.optional(Schema.Defect)
 }) {
   /**
    * @since 0.1.0
@@ -437,9 +316,7 @@ export class Transport extends Schema.TaggedError<Transport>("@unrate/core/Trans
  */
 export class UnexpectedResponse
   extends Schema.TaggedError<UnexpectedResponse>("@unrate/core/UnexpectedResponse")("UnexpectedResponse", {
-    ...context,
-    ...appleErrors,
-    id: Schema.optional(Schema.String),
+    ...answered,
     status: Schema.Number,
     description: Schema.String
   })
@@ -513,10 +390,9 @@ export interface ResponseContext {
   readonly operation?: Operation | undefined
   readonly kind?: RatingKind | undefined
   readonly id?: string | undefined
-  readonly body?: unknown
+  /** Apple's `errors[]`, already decoded from the answer's body. */
+  readonly errors?: ReadonlyArray<AppleError> | undefined
   readonly retryAfterMillis?: number | undefined
-  /** The tokens the request carried: redacted wherever the body repeats them. */
-  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 /**
@@ -527,8 +403,12 @@ export interface ResponseContext {
  * @category constructors
  */
 export const fromStatus = (status: number, context: ResponseContext = {}): RatingsError => {
-  const errors = decodeAppleErrors(context.body, context.secrets)
-  const common = withDefined({ operation: context.operation, kind: context.kind, id: context.id, errors })
+  const common = withDefined({
+    operation: context.operation,
+    kind: context.kind,
+    id: context.id,
+    errors: context.errors ?? []
+  })
   switch (status) {
     case 400:
       return new BadRequest({ ...common, status })
@@ -544,19 +424,4 @@ export const fromStatus = (status: number, context: ResponseContext = {}): Ratin
   return status >= 500 && status <= 599
     ? new ServerError({ ...common, status })
     : new UnexpectedResponse({ ...common, status, description: `status ${status} is not one Apple documents` })
-}
-
-/**
- * Parses a `Retry-After` header (delta seconds or an HTTP date) into
- * milliseconds from `now`.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const parseRetryAfter = (header: string | undefined, now: number): Option.Option<number> => {
-  if (header === undefined) return Option.none()
-  const trimmed = header.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Math.round(Number(trimmed) * 1000))
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? Option.none() : Option.some(Math.max(0, date - now))
 }

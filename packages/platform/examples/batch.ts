@@ -10,6 +10,6 @@ const program = Effect.gen(function*() {
     { journal, concurrency: 8, rate: 20, onProgress: (p) => Effect.log(`${p.deleted} deleted, ${p.failed} failed`) }
   )
   yield* Effect.log(summary)
-}).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeAppleMusic.layerConfig(), NodeFileSystem.layer)))
+}).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeAppleMusic.layerEnvironment(), NodeFileSystem.layer)))
 
 NodeRuntime.runMain(program)

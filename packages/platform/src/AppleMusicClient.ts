@@ -23,6 +23,8 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as AppleMusicRatings from "@unrate/core/AppleMusicRatings"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -30,7 +32,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as AppleMusicConfig from "./AppleMusicConfig.js"
 import * as DeveloperToken from "./DeveloperToken.js"
-import * as internal from "./internal/http.js"
+import * as internal from "./internal/appleMusicClient.js"
 
 /**
  * @since 0.1.0
@@ -114,14 +116,64 @@ export const layer = (
 ): Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError, HttpClient.HttpClient> =>
   Layer.effect(AppleMusicRatings.AppleMusicRatings, make(options))
 
+const toConfigError = (error: AppleMusicConfig.ConfigurationError): ConfigError.ConfigError =>
+  ConfigError.InvalidData([error.setting], error.reason)
+
 /**
- * A layer of the service configured from the environment (see
- * `AppleMusicConfig`); the options set what the environment does not.
+ * A layer of the service whose options are `Config` values, so the
+ * application decides where its settings come from; fails with a
+ * `ConfigError` (a missing setting, a base URL that is not allowed, signing
+ * material that cannot sign).
  *
- * @since 0.1.0
+ * @example
+ * ```ts
+ * import { AppleMusicClient } from "@unrate/platform"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Config, Layer } from "effect"
+ *
+ * const RatingsLive = AppleMusicClient.layerConfig({
+ *   developerToken: Config.redacted("MY_APP_DEVELOPER_TOKEN"),
+ *   userToken: Config.redacted("MY_APP_USER_TOKEN"),
+ *   rate: Config.number("MY_APP_RATE").pipe(Config.withDefault(20))
+ * }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
+ *
+ * @since 0.2.0
  * @category layers
  */
 export const layerConfig = (
+  options: Config.Config.Wrap<Options>
+): Layer.Layer<AppleMusicRatings.AppleMusicRatings, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    AppleMusicRatings.AppleMusicRatings,
+    Effect.flatMap(Config.unwrap(options), (resolved) => Effect.mapError(make(resolved), toConfigError))
+  )
+
+/**
+ * The options the environment gives (see `AppleMusicConfig.load`): base URL,
+ * developer token or signing material, user token or the credentials file.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromLoaded = (
+  loaded: AppleMusicConfig.Loaded
+): Pick<Options, "baseUrl" | "developerToken" | "userToken"> => ({
+  baseUrl: loaded.baseUrl,
+  userToken: loaded.userToken,
+  developerToken: loaded.developerToken._tag === "Token" ? loaded.developerToken.token : loaded.developerToken.material
+})
+
+/**
+ * A layer of the service configured as the `unrate` command is: from the
+ * `APPLE_MUSIC_*` settings of the current `ConfigProvider` (the environment by
+ * default), the key file and the credentials file (see `AppleMusicConfig`);
+ * the options set what those do not.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerEnvironment = (
   options: Omit<Options, "developerToken" | "userToken" | "baseUrl"> = {}
 ): Layer.Layer<
   AppleMusicRatings.AppleMusicRatings,
@@ -130,13 +182,5 @@ export const layerConfig = (
 > =>
   Layer.effect(
     AppleMusicRatings.AppleMusicRatings,
-    Effect.flatMap(AppleMusicConfig.load, (settings) =>
-      make({
-        ...options,
-        baseUrl: settings.baseUrl,
-        userToken: settings.userToken,
-        developerToken: settings.developerToken._tag === "Token"
-          ? settings.developerToken.token
-          : settings.developerToken.material
-      }))
+    Effect.flatMap(AppleMusicConfig.load, (loaded) => make({ ...options, ...fromLoaded(loaded) }))
   )

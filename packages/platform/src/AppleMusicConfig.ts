@@ -1,7 +1,9 @@
 /**
- * Settings from the environment: tokens (or signing material), the base URL,
- * and the credentials file `unrate login` writes. Secrets are `Redacted` from
- * the moment they are read.
+ * The settings of the `unrate` command: tokens (or signing material), the base
+ * URL, and the credentials file `unrate login` writes. {@link settings} reads
+ * them as a `Config` through the current `ConfigProvider` (the environment by
+ * default); {@link resolve} reads the key file and the credentials file;
+ * {@link load} does both. Secrets are `Redacted` from the moment they are read.
  *
  * | variable | meaning |
  * | --- | --- |
@@ -15,6 +17,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -106,26 +109,184 @@ export type DeveloperTokenSource =
   | { readonly _tag: "Signing"; readonly material: SigningMaterial }
 
 /**
- * Everything a client needs, read from the environment.
+ * Where the private key of the signing material comes from: its PEM text, or
+ * the path of the .p8 file.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category models
+ */
+export type PrivateKeySource =
+  | { readonly _tag: "Text"; readonly privateKey: Redacted.Redacted<string> }
+  | { readonly _tag: "File"; readonly path: string }
+
+/**
+ * The signing material as configured: the key may still have to be read from
+ * its file.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SigningSettings {
+  readonly teamId: string
+  readonly keyId: string
+  readonly privateKey: PrivateKeySource
+}
+
+/**
+ * What the configuration says, as {@link settings} reads it through the
+ * `ConfigProvider`: nothing is read from files yet (see {@link resolve}).
+ *
+ * @since 0.2.0
  * @category models
  */
 export interface Settings {
+  readonly baseUrl: URL
+  readonly developerToken: Option.Option<Redacted.Redacted<string>>
+  readonly signing: Option.Option<SigningSettings>
+  readonly userToken: Option.Option<Redacted.Redacted<string>>
+  /** Where the credentials file `unrate login` writes is, when `XDG_CONFIG_HOME` or `HOME` is set. */
+  readonly credentialsPath: Option.Option<string>
+}
+
+/**
+ * Everything a client needs, with the key file and the credentials file read.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Loaded {
   readonly developerToken: DeveloperTokenSource
   readonly userToken: Redacted.Redacted<string>
   readonly baseUrl: URL
 }
 
-const optionalString = (name: string) => Config.option(Config.nonEmptyString(name))
-const optionalSecret = (name: string) => Config.option(Config.redacted(name))
+const optionalString = (name: string): Config.Config<Option.Option<string>> =>
+  Config.map(
+    Config.option(Config.string(name)),
+    Option.flatMap((value) => Option.liftPredicate(value.trim(), nonEmpty))
+  )
+const optionalSecret = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
+  Config.map(Config.option(Config.redacted(name)), Option.flatMap((value) => trimmedSecret(value)))
+const nonEmpty = (value: string) => value !== ""
+const trimmedSecret = (value: Redacted.Redacted<string>) =>
+  Option.map(Option.liftPredicate(Redacted.value(value).trim(), nonEmpty), Redacted.make)
 
-const configured = <A>(config: Config.Config<A>, setting: string): Effect.Effect<A, ConfigurationError> =>
-  Effect.mapError(config, (error) => new ConfigurationError({ setting, reason: String(error) }))
+const signingNeeds =
+  "is not set; signing a developer token needs APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY (or APPLE_MUSIC_PRIVATE_KEY_FILE)"
+
+/**
+ * The signing material: `APPLE_MUSIC_TEAM_ID`, `APPLE_MUSIC_KEY_ID` and
+ * `APPLE_MUSIC_PRIVATE_KEY` (PEM text) or `APPLE_MUSIC_PRIVATE_KEY_FILE`;
+ * `None` when none of them is set, a `ConfigError` naming the first missing
+ * one when only some are.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const signingSettings: Config.Config<Option.Option<SigningSettings>> = Config.all({
+  teamId: optionalString("APPLE_MUSIC_TEAM_ID"),
+  keyId: optionalString("APPLE_MUSIC_KEY_ID"),
+  keyText: optionalSecret("APPLE_MUSIC_PRIVATE_KEY"),
+  keyFile: optionalString("APPLE_MUSIC_PRIVATE_KEY_FILE")
+}).pipe(Config.mapOrFail(({ keyFile, keyId, keyText, teamId }) => {
+  const key: Option.Option<PrivateKeySource> = Option.isSome(keyText)
+    ? Option.some({ _tag: "Text", privateKey: keyText.value })
+    : Option.map(keyFile, (path) => ({ _tag: "File", path }))
+  if (Option.isNone(teamId) && Option.isNone(keyId) && Option.isNone(key)) return Either.right(Option.none())
+  if (Option.isNone(teamId)) return Either.left(ConfigError.MissingData(["APPLE_MUSIC_TEAM_ID"], signingNeeds))
+  if (Option.isNone(keyId)) return Either.left(ConfigError.MissingData(["APPLE_MUSIC_KEY_ID"], signingNeeds))
+  if (Option.isNone(key)) return Either.left(ConfigError.MissingData(["APPLE_MUSIC_PRIVATE_KEY"], signingNeeds))
+  return Either.right(Option.some({ teamId: teamId.value, keyId: keyId.value, privateKey: key.value }))
+}))
+
+/**
+ * The base URL: `APPLE_MUSIC_BASE_URL`, default `https://api.music.apple.com`,
+ * checked by {@link parseBaseUrl}.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const baseUrlConfig: Config.Config<URL> = Config.string("APPLE_MUSIC_BASE_URL").pipe(
+  Config.withDefault(defaultBaseUrl),
+  Config.mapOrFail((value) =>
+    Either.mapLeft(
+      parseBaseUrl(value.trim() === "" ? defaultBaseUrl : value.trim()),
+      (error) => ConfigError.InvalidData(["APPLE_MUSIC_BASE_URL"], error.reason)
+    )
+  )
+)
+
+/**
+ * Where the credentials file is: `$XDG_CONFIG_HOME/unrate/credentials.json`,
+ * else `$HOME/.config/unrate/credentials.json`.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const credentialsPathConfig: Config.Config<Option.Option<string>> = Config.map(
+  Config.all([optionalString("XDG_CONFIG_HOME"), optionalString("HOME")]),
+  ([xdg, home]) =>
+    Option.isSome(xdg)
+      ? Option.some(`${xdg.value.replace(/\/+$/, "")}/unrate/credentials.json`)
+      : Option.map(home, (dir) => `${dir.replace(/\/+$/, "")}/.config/unrate/credentials.json`)
+)
+
+/**
+ * The settings unrate's environment variables hold, as a `Config`: run it
+ * with any `ConfigProvider` (the environment by default, `ConfigProvider.fromMap`
+ * in tests, a JSON file …). Fails with a `ConfigError` naming the variable.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const settings: Config.Config<Settings> = Config.all({
+  baseUrl: baseUrlConfig,
+  developerToken: optionalSecret("APPLE_MUSIC_DEVELOPER_TOKEN"),
+  signing: signingSettings,
+  userToken: optionalSecret("APPLE_MUSIC_USER_TOKEN"),
+  credentialsPath: credentialsPathConfig
+})
+
+const firstLeaf = (error: ConfigError.ConfigError): ConfigurationError => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return firstLeaf(error.left)
+    default:
+      return new ConfigurationError({ setting: error.path.join(".") || "configuration", reason: error.message })
+  }
+}
+
+/**
+ * A `ConfigError` as a {@link ConfigurationError} naming the first setting it is about.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const fromConfigError = (error: ConfigError.ConfigError): ConfigurationError => firstLeaf(error)
+
+const configured = <A>(config: Config.Config<A>): Effect.Effect<A, ConfigurationError> =>
+  Effect.mapError(config, fromConfigError)
+
+const readKey = (signing: SigningSettings): Effect.Effect<SigningMaterial, ConfigurationError, FileSystem.FileSystem> =>
+  signing.privateKey._tag === "Text"
+    ? Effect.succeed({ teamId: signing.teamId, keyId: signing.keyId, privateKey: signing.privateKey.privateKey })
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => {
+      const path = (signing.privateKey as { readonly path: string }).path
+      return fs.readFileString(path).pipe(
+        Effect.map((text) => ({ teamId: signing.teamId, keyId: signing.keyId, privateKey: Redacted.make(text) })),
+        Effect.mapError(() =>
+          new ConfigurationError({
+            setting: "APPLE_MUSIC_PRIVATE_KEY_FILE",
+            reason: `cannot read ${JSON.stringify(path)}; point it at the .p8 file Apple gave you`
+          })
+        )
+      )
+    })
 
 /**
  * The signing material, when the environment has it: team id, key id and the
- * private key as text or as a file path.
+ * private key as text or as a file path (read here).
  *
  * @since 0.1.0
  * @category loading
@@ -134,39 +295,26 @@ export const signingMaterial: Effect.Effect<
   Option.Option<SigningMaterial>,
   ConfigurationError,
   FileSystem.FileSystem
-> = Effect.gen(function*() {
-  const teamId = yield* configured(optionalString("APPLE_MUSIC_TEAM_ID"), "APPLE_MUSIC_TEAM_ID")
-  const keyId = yield* configured(optionalString("APPLE_MUSIC_KEY_ID"), "APPLE_MUSIC_KEY_ID")
-  const keyText = yield* configured(optionalSecret("APPLE_MUSIC_PRIVATE_KEY"), "APPLE_MUSIC_PRIVATE_KEY")
-  const keyFile = yield* configured(optionalString("APPLE_MUSIC_PRIVATE_KEY_FILE"), "APPLE_MUSIC_PRIVATE_KEY_FILE")
-  if (Option.isNone(teamId) && Option.isNone(keyId) && Option.isNone(keyText) && Option.isNone(keyFile)) {
-    return Option.none()
+> = Effect.flatMap(
+  configured(signingSettings),
+  Option.match({ onNone: () => Effect.succeedNone, onSome: (signing) => Effect.asSome(readKey(signing)) })
+)
+
+const resolveDeveloperToken = (
+  settings: Pick<Settings, "developerToken" | "signing">
+): Effect.Effect<DeveloperTokenSource, ConfigurationError, FileSystem.FileSystem> => {
+  if (Option.isSome(settings.developerToken)) {
+    return Effect.succeed({ _tag: "Token", token: settings.developerToken.value })
   }
-  const missing = (setting: string) =>
-    new ConfigurationError({
-      setting,
-      reason:
-        "is not set; signing a developer token needs APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY (or APPLE_MUSIC_PRIVATE_KEY_FILE)"
-    })
-  if (Option.isNone(teamId)) return yield* missing("APPLE_MUSIC_TEAM_ID")
-  if (Option.isNone(keyId)) return yield* missing("APPLE_MUSIC_KEY_ID")
-  let privateKey: Redacted.Redacted<string>
-  if (Option.isSome(keyText)) {
-    privateKey = keyText.value
-  } else if (Option.isSome(keyFile)) {
-    const fs = yield* FileSystem.FileSystem
-    privateKey = Redacted.make(
-      yield* Effect.mapError(fs.readFileString(keyFile.value), () =>
-        new ConfigurationError({
-          setting: "APPLE_MUSIC_PRIVATE_KEY_FILE",
-          reason: `cannot read ${JSON.stringify(keyFile.value)}; point it at the .p8 file Apple gave you`
-        }))
-    )
-  } else {
-    return yield* missing("APPLE_MUSIC_PRIVATE_KEY")
+  if (Option.isSome(settings.signing)) {
+    return Effect.map(readKey(settings.signing.value), (material) => ({ _tag: "Signing", material }))
   }
-  return Option.some({ teamId: teamId.value.trim(), keyId: keyId.value.trim(), privateKey })
-})
+  return new ConfigurationError({
+    setting: "APPLE_MUSIC_DEVELOPER_TOKEN",
+    reason:
+      "is not set; set it to a developer token, or set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE so unrate signs one"
+  })
+}
 
 /**
  * The developer token: `APPLE_MUSIC_DEVELOPER_TOKEN`, else signing material.
@@ -175,19 +323,10 @@ export const signingMaterial: Effect.Effect<
  * @category loading
  */
 export const developerToken: Effect.Effect<DeveloperTokenSource, ConfigurationError, FileSystem.FileSystem> = Effect
-  .gen(function*() {
-    const token = yield* configured(optionalSecret("APPLE_MUSIC_DEVELOPER_TOKEN"), "APPLE_MUSIC_DEVELOPER_TOKEN")
-    if (Option.isSome(token) && Redacted.value(token.value).trim() !== "") {
-      return { _tag: "Token", token: Redacted.make(Redacted.value(token.value).trim()) } as const
-    }
-    const material = yield* signingMaterial
-    if (Option.isSome(material)) return { _tag: "Signing", material: material.value } as const
-    return yield* new ConfigurationError({
-      setting: "APPLE_MUSIC_DEVELOPER_TOKEN",
-      reason:
-        "is not set; set it to a developer token, or set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE so unrate signs one"
-    })
-  })
+  .flatMap(
+    configured(Config.all({ developerToken: optionalSecret("APPLE_MUSIC_DEVELOPER_TOKEN"), signing: signingSettings })),
+    resolveDeveloperToken
+  )
 
 /**
  * The credentials file `unrate login` writes:
@@ -196,12 +335,10 @@ export const developerToken: Effect.Effect<DeveloperTokenSource, ConfigurationEr
  * @since 0.1.0
  * @category loading
  */
-export const credentialsPath: Effect.Effect<Option.Option<string>> = Effect.gen(function*() {
-  const xdg = yield* Effect.orElseSucceed(optionalString("XDG_CONFIG_HOME"), () => Option.none<string>())
-  if (Option.isSome(xdg)) return Option.some(`${xdg.value.replace(/\/+$/, "")}/unrate/credentials.json`)
-  const home = yield* Effect.orElseSucceed(optionalString("HOME"), () => Option.none<string>())
-  return Option.map(home, (dir) => `${dir.replace(/\/+$/, "")}/.config/unrate/credentials.json`)
-})
+export const credentialsPath: Effect.Effect<Option.Option<string>> = Effect.orElseSucceed(
+  credentialsPathConfig,
+  () => Option.none<string>()
+)
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, "0")}`
 
@@ -249,27 +386,14 @@ const checkPrivate = (fs: FileSystem.FileSystem, path: string, kind: "File" | "D
 
 const Credentials = Schema.parseJson(Schema.Struct({ musicUserToken: Schema.NonEmptyString }))
 
-/**
- * The music user token: `APPLE_MUSIC_USER_TOKEN`, else the credentials file.
- * The file must be private, as ssh wants its keys: a credentials file or
- * directory that is a symbolic link, belongs to another user, or that group
- * or others may read or write is refused with a ConfigurationError whose
- * message gives the fix (e.g. `run: chmod 600 …`).
- *
- * @since 0.1.0
- * @category loading
- */
-export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationError, FileSystem.FileSystem> = Effect
-  .gen(function*() {
-    const token = yield* configured(optionalSecret("APPLE_MUSIC_USER_TOKEN"), "APPLE_MUSIC_USER_TOKEN")
-    if (Option.isSome(token) && Redacted.value(token.value).trim() !== "") {
-      return Redacted.make(Redacted.value(token.value).trim())
-    }
+const readCredentials = (
+  path: Option.Option<string>
+): Effect.Effect<Redacted.Redacted<string>, ConfigurationError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
     const missing = new ConfigurationError({
       setting: "APPLE_MUSIC_USER_TOKEN",
       reason: "is not set and no credentials file was found; run `unrate login`, or set it to a music user token"
     })
-    const path = yield* credentialsPath
     if (Option.isNone(path)) return yield* missing
     const fs = yield* FileSystem.FileSystem
     const isLink = yield* fs.readLink(path.value).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
@@ -292,29 +416,65 @@ export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationEr
     return Redacted.make(decoded.musicUserToken)
   })
 
+const resolveUserToken = (
+  settings: Pick<Settings, "userToken" | "credentialsPath">
+): Effect.Effect<Redacted.Redacted<string>, ConfigurationError, FileSystem.FileSystem> =>
+  Option.isSome(settings.userToken)
+    ? Effect.succeed(settings.userToken.value)
+    : readCredentials(settings.credentialsPath)
+
+/**
+ * The music user token: `APPLE_MUSIC_USER_TOKEN`, else the credentials file.
+ * The file must be private, as ssh wants its keys: a credentials file or
+ * directory that is a symbolic link, belongs to another user, or that group
+ * or others may read or write is refused with a ConfigurationError whose
+ * message gives the fix (e.g. `run: chmod 600 …`).
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const userToken: Effect.Effect<Redacted.Redacted<string>, ConfigurationError, FileSystem.FileSystem> = Effect
+  .flatMap(
+    configured(
+      Config.all({ userToken: optionalSecret("APPLE_MUSIC_USER_TOKEN"), credentialsPath: credentialsPathConfig })
+    ),
+    resolveUserToken
+  )
+
 /**
  * The base URL: `APPLE_MUSIC_BASE_URL`, default `https://api.music.apple.com`.
  *
  * @since 0.1.0
  * @category loading
  */
-export const baseUrl: Effect.Effect<URL, ConfigurationError> = Effect.flatMap(
-  configured(Config.withDefault(Config.string("APPLE_MUSIC_BASE_URL"), defaultBaseUrl), "APPLE_MUSIC_BASE_URL"),
-  (value) => parseBaseUrl(value.trim() === "" ? defaultBaseUrl : value.trim())
-)
+export const baseUrl: Effect.Effect<URL, ConfigurationError> = configured(baseUrlConfig)
 
 /**
- * All settings.
+ * Completes {@link Settings}: reads the key file and, without
+ * `APPLE_MUSIC_USER_TOKEN`, the credentials file; fails when there is no
+ * developer token or no user token to be had.
+ *
+ * @since 0.2.0
+ * @category loading
+ */
+export const resolve = (settings: Settings): Effect.Effect<Loaded, ConfigurationError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const developer = yield* resolveDeveloperToken(settings)
+    const user = yield* resolveUserToken(settings)
+    return { baseUrl: settings.baseUrl, developerToken: developer, userToken: user }
+  })
+
+/**
+ * All settings from the environment (the current `ConfigProvider`), with the
+ * key file and the credentials file read: the CLI's entry point.
  *
  * @since 0.1.0
  * @category loading
  */
-export const load: Effect.Effect<Settings, ConfigurationError, FileSystem.FileSystem> = Effect.gen(function*() {
-  const url = yield* baseUrl
-  const developer = yield* developerToken
-  const user = yield* userToken
-  return { baseUrl: url, developerToken: developer, userToken: user }
-})
+export const load: Effect.Effect<Loaded, ConfigurationError, FileSystem.FileSystem> = Effect.flatMap(
+  configured(settings),
+  resolve
+)
 
 const directoryOf = (path: string) => path.slice(0, path.lastIndexOf("/"))
 

@@ -8,9 +8,9 @@
  * import { NodeAppleMusic } from "@unrate/platform"
  * import { Effect } from "effect"
  *
- * // Run with NodeRuntime.runMain(main): reads the tokens from the environment.
+ * // Run with NodeRuntime.runMain(main): reads the tokens as the `unrate` command does.
  * export const main = AppleMusicRatings.deleteRating("library-songs", "i.7PJNN4mfXlD68R").pipe(
- *   Effect.provide(NodeAppleMusic.layerConfig())
+ *   Effect.provide(NodeAppleMusic.layerEnvironment())
  * )
  * ```
  *
@@ -19,6 +19,8 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as AppleMusicRatings from "@unrate/core/AppleMusicRatings"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -64,14 +66,31 @@ const undiciClient = (timeout: Duration.DurationInput | undefined) => {
 }
 
 /**
- * The service configured from the environment over Node's undici HttpClient.
+ * The service over Node's undici HttpClient, its options given as `Config`
+ * values (see `AppleMusicClient.layerConfig`); fails with a `ConfigError`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
 export const layerConfig = (
+  options: Config.Config.Wrap<AppleMusicClient.Options>
+): Layer.Layer<AppleMusicRatings.AppleMusicRatings, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(options), (resolved) =>
+    layer(resolved).pipe(
+      Layer.catchAll((error) => Layer.fail(ConfigError.InvalidData([error.setting], error.reason)))
+    )))
+
+/**
+ * The service configured as the `unrate` command is, over Node's undici
+ * HttpClient: `APPLE_MUSIC_*` settings, the key file and the credentials file
+ * (see `AppleMusicConfig`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerEnvironment = (
   options?: Omit<AppleMusicClient.Options, "developerToken" | "userToken" | "baseUrl">
 ): Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError> =>
-  AppleMusicClient.layerConfig({ ...options, timeout: Duration.infinity }).pipe(
+  AppleMusicClient.layerEnvironment({ ...options, timeout: Duration.infinity }).pipe(
     Layer.provide(Layer.merge(undiciClient(options?.timeout), NodeFileSystem.layer))
   )

@@ -1,7 +1,23 @@
+import { HttpClient, HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicRatings, RatingKind, RetryPolicy } from "@unrate/core"
 import { AppleMusicClient } from "@unrate/platform"
-import { Cause, Chunk, Effect, Exit, Fiber, Inspectable, Layer, Option, Redacted, Stream, TestClock } from "effect"
+import {
+  Cause,
+  Chunk,
+  Config,
+  ConfigError,
+  ConfigProvider,
+  Effect,
+  Exit,
+  Fiber,
+  Inspectable,
+  Layer,
+  Option,
+  Redacted,
+  Stream,
+  TestClock
+} from "effect"
 import { empty, json, mockClient } from "./mockClient.js"
 import { sampleIds } from "./sampleIds.js"
 
@@ -281,6 +297,112 @@ describe("AppleMusicClient", () => {
       assert.include(error.message, "403")
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect("a Transport error keeps its cause", () => {
+    const { layer } = clientLayer(() => "reset", { retry: RetryPolicy.never })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(AppleMusicRatings.deleteRating("library-songs", "i.a"))
+      assert.strictEqual(error._tag, "Transport")
+      if (error._tag !== "Transport") return
+      assert.strictEqual(error.reason, "ConnectionReset")
+      assert.instanceOf(error.cause, Error)
+      assert.strictEqual((error.cause as { code?: string }).code, "UND_ERR_SOCKET")
+      assert.strictEqual((error.cause as Error).message, "other side closed")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a Transport cause that shows a token is replaced by its sanitised description", () => {
+    const failing = HttpClient.make((request) =>
+      Effect.fail(
+        new HttpClientError.RequestError({
+          request,
+          reason: "Transport",
+          cause: new Error(`invalid header value ${userToken}`, { cause: new Error(`bearer ${developerToken}`) })
+        })
+      )
+    )
+    const layer = AppleMusicClient.layer({
+      developerToken: Redacted.make(developerToken),
+      userToken: Redacted.make(userToken),
+      retry: RetryPolicy.never
+    }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, failing)))
+    return Effect.gen(function*() {
+      const exit = yield* Effect.exit(AppleMusicRatings.deleteRating("library-songs", "i.a"))
+      assert.isTrue(Exit.isFailure(exit))
+      if (!Exit.isFailure(exit)) return
+      const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+      assert.strictEqual(error._tag, "Transport")
+      if (error._tag !== "Transport") return
+      assert.instanceOf(error.cause, Error)
+      const shown = [
+        error.message,
+        JSON.stringify(error),
+        String(error),
+        Inspectable.format(error),
+        Inspectable.format(error.cause),
+        String((error.cause as Error).stack),
+        Cause.pretty(exit.cause)
+      ].join("\n")
+      assert.notInclude(shown, developerToken)
+      assert.notInclude(shown, userToken)
+      assert.include(shown, "invalid header value <redacted>")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("layerConfig takes its options as Config values, from the application's ConfigProvider", () => {
+    const mock = mockClient(() => empty(204))
+    const layer = AppleMusicClient.layerConfig({
+      developerToken: Config.redacted("MY_DEVELOPER_TOKEN"),
+      userToken: Config.redacted("MY_USER_TOKEN"),
+      baseUrl: Config.string("MY_BASE_URL"),
+      retry: Config.succeed(RetryPolicy.never)
+    }).pipe(Layer.provide(mock.layer))
+    const provider = ConfigProvider.fromMap(
+      new Map([
+        ["MY_DEVELOPER_TOKEN", developerToken],
+        ["MY_USER_TOKEN", userToken],
+        ["MY_BASE_URL", "http://127.0.0.1:9"]
+      ])
+    )
+    return Effect.gen(function*() {
+      yield* AppleMusicRatings.deleteRating("library-songs", "i.a").pipe(Effect.provide(layer))
+      assert.strictEqual(mock.requests.length, 1)
+      assert.strictEqual(mock.requests[0]!.url, "http://127.0.0.1:9/v1/me/ratings/library-songs/i.a")
+      assert.deepStrictEqual(mock.requests[0]!.headers, expectedHeaders)
+    }).pipe(Effect.withConfigProvider(provider))
+  })
+
+  it.effect("layerConfig fails with a ConfigError: a missing setting, a base URL that is not allowed", () =>
+    Effect.gen(function*() {
+      const build = (entries: Record<string, string>) =>
+        AppleMusicClient.layerConfig({
+          developerToken: Config.redacted("MY_DEVELOPER_TOKEN"),
+          userToken: Config.redacted("MY_USER_TOKEN"),
+          baseUrl: Config.string("MY_BASE_URL")
+        }).pipe(
+          Layer.provide(mockClient(() => empty(204)).layer),
+          Layer.build,
+          Effect.scoped,
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries)))),
+          Effect.flip
+        )
+      const missing = yield* build({ MY_DEVELOPER_TOKEN: developerToken, MY_BASE_URL: "https://x.example" })
+      assert.isTrue(ConfigError.isConfigError(missing))
+      assert.isTrue(ConfigError.isMissingDataOnly(missing))
+      assert.include(String(missing), "MY_USER_TOKEN")
+      const insecure = yield* build({
+        MY_DEVELOPER_TOKEN: developerToken,
+        MY_USER_TOKEN: userToken,
+        MY_BASE_URL: "http://api.music.apple.com"
+      })
+      assert.isTrue(ConfigError.isConfigError(insecure))
+      assert.isFalse(ConfigError.isMissingDataOnly(insecure))
+      assert.include(String(insecure), "loopback")
+      for (const error of [missing, insecure]) {
+        assert.notInclude(String(error), developerToken)
+        assert.notInclude(String(error), userToken)
+      }
+    }))
 
   it.effect("fails to build with a base URL that is not allowed", () =>
     Effect.gen(function*() {

@@ -1,7 +1,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicConfig } from "@unrate/platform"
-import { ConfigProvider, Effect, Either, Redacted } from "effect"
+import { ConfigError, ConfigProvider, Effect, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -78,6 +78,51 @@ describe("AppleMusicConfig", () => {
       })))
       assert.include(badUrl.message, "loopback")
     }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("settings is a Config: read through any ConfigProvider, no file touched", () =>
+    Effect.gen(function*() {
+      const provider = ConfigProvider.fromMap(
+        new Map([
+          ["APPLE_MUSIC_TEAM_ID", " TEAM123456 "],
+          ["APPLE_MUSIC_KEY_ID", "KEY1234567"],
+          ["APPLE_MUSIC_PRIVATE_KEY_FILE", "/keys/AuthKey.p8"],
+          ["APPLE_MUSIC_USER_TOKEN", " user-secret "],
+          ["APPLE_MUSIC_BASE_URL", "http://127.0.0.1:4000"],
+          ["HOME", "/home/someone/"]
+        ])
+      )
+      const settings = yield* Effect.withConfigProvider(AppleMusicConfig.settings, provider)
+      assert.strictEqual(settings.baseUrl.origin, "http://127.0.0.1:4000")
+      assert.isTrue(Option.isNone(settings.developerToken))
+      assert.deepStrictEqual(
+        settings.signing,
+        Option.some({
+          teamId: "TEAM123456",
+          keyId: "KEY1234567",
+          privateKey: { _tag: "File", path: "/keys/AuthKey.p8" }
+        })
+      )
+      assert.strictEqual(Redacted.value(Option.getOrThrow(settings.userToken)), "user-secret")
+      assert.deepStrictEqual(settings.credentialsPath, Option.some("/home/someone/.config/unrate/credentials.json"))
+      assert.notInclude(JSON.stringify(settings), "user-secret")
+    }))
+
+  it.effect("settings fails with a ConfigError naming the variable", () =>
+    Effect.gen(function*() {
+      const read = (entries: Record<string, string>) =>
+        Effect.flip(
+          Effect.withConfigProvider(AppleMusicConfig.settings, ConfigProvider.fromMap(new Map(Object.entries(entries))))
+        )
+      const partial = yield* read({ APPLE_MUSIC_TEAM_ID: "TEAM123456", APPLE_MUSIC_PRIVATE_KEY: "PEM" })
+      assert.isTrue(ConfigError.isConfigError(partial))
+      assert.isTrue(ConfigError.isMissingDataOnly(partial))
+      assert.strictEqual(AppleMusicConfig.fromConfigError(partial).setting, "APPLE_MUSIC_KEY_ID")
+      const badUrl = yield* read({ APPLE_MUSIC_BASE_URL: "http://example.com" })
+      assert.isTrue(ConfigError.isConfigError(badUrl))
+      assert.isFalse(ConfigError.isMissingDataOnly(badUrl))
+      assert.strictEqual(AppleMusicConfig.fromConfigError(badUrl).setting, "APPLE_MUSIC_BASE_URL")
+      assert.include(AppleMusicConfig.fromConfigError(badUrl).message, "loopback")
+    }))
 
   describe("the credentials file", () => {
     const configHome = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-credentials-"))

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicRatings, RatingKind, RetryPolicy } from "@unrate/core"
 import { Emulator } from "@unrate/emulator"
 import { AppleMusicClient, NodeAppleMusic } from "@unrate/platform"
-import { Effect, Layer, Redacted } from "effect"
+import { Config, ConfigError, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import * as Jose from "jose"
 import { makeKey } from "./keys.js"
 import { sampleIds } from "./sampleIds.js"
@@ -162,5 +162,39 @@ describe("NodeAppleMusic over the emulator", () => {
       )
       assert.strictEqual(refused._tag, "Unauthorized")
       assert.deepStrictEqual((yield* emulator.requestLog).map((entry) => entry.status), [204, 401, 401])
+    }))
+
+  it.scoped("layerConfig and layerEnvironment reach the emulator with settings from a ConfigProvider", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      yield* emulator.store.seed([["library-songs", "i.a", -1], ["library-songs", "i.b", 1]])
+      const provider = ConfigProvider.fromMap(
+        new Map([
+          ["APPLE_MUSIC_DEVELOPER_TOKEN", emulator.developerToken],
+          ["APPLE_MUSIC_USER_TOKEN", emulator.userToken],
+          ["APPLE_MUSIC_BASE_URL", emulator.url]
+        ])
+      )
+      yield* AppleMusicRatings.deleteRating("library-songs", "i.a").pipe(
+        Effect.provide(NodeAppleMusic.layerConfig({
+          developerToken: Config.redacted("APPLE_MUSIC_DEVELOPER_TOKEN"),
+          userToken: Config.redacted("APPLE_MUSIC_USER_TOKEN"),
+          baseUrl: Config.string("APPLE_MUSIC_BASE_URL"),
+          rate: Config.succeed(Infinity)
+        })),
+        Effect.withConfigProvider(provider)
+      )
+      yield* AppleMusicRatings.deleteRating("library-songs", "i.b").pipe(
+        Effect.provide(NodeAppleMusic.layerEnvironment({ rate: Infinity })),
+        Effect.withConfigProvider(provider)
+      )
+      assert.strictEqual(yield* emulator.store.count(), 0)
+      const refused = yield* Layer.build(NodeAppleMusic.layerConfig({
+        developerToken: Config.redacted("APPLE_MUSIC_DEVELOPER_TOKEN"),
+        userToken: Config.redacted("APPLE_MUSIC_USER_TOKEN"),
+        baseUrl: Config.succeed("http://example.com")
+      })).pipe(Effect.withConfigProvider(provider), Effect.flip)
+      assert.isTrue(ConfigError.isConfigError(refused))
+      assert.include(String(refused), "APPLE_MUSIC_BASE_URL")
     }))
 })

@@ -3,7 +3,7 @@ import CliProgress from "cli-progress"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Runs from "./runs.js"
-import { exitCodes, ProcessTag } from "./runtime.js"
+import { exitCodes, ProcessTag, withHint } from "./runtime.js"
 
 /** The exit code a batch summary calls for. @internal */
 export const exitCodeOf = (stoppedBy: Batch.StopReason | null, failedOrInvalid: number): number => {
@@ -39,7 +39,9 @@ export const batchJson = (
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}`
 
 const failureLines = (failures: ReadonlyArray<Batch.Failure>, total: number, limit = 20): Array<string> => {
-  const lines = failures.slice(0, limit).map((failure) => `  ${failure.error}: ${failure.message}`)
+  const lines = failures.slice(0, limit).map((failure) =>
+    `  ${failure.error}: ${withHint(failure.error, failure.message)}`
+  )
   const shown = Math.min(limit, failures.length)
   if (total > shown) lines.push(`  … and ${(total - shown).toLocaleString("en")} more (see the journal)`)
   return lines
@@ -68,7 +70,9 @@ export const batchText = (
     ...failureLines(summary.failures, summary.failed + summary.invalid)
   ]
   if (summary.capReached) lines.push("stopped at the --max-deletions cap")
-  if (summary.stoppedBy !== null) lines.push(`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`)
+  if (summary.stoppedBy !== null) {
+    lines.push(`stopped by ${summary.stoppedBy}: ${withHint(summary.stoppedBy, summary.stopMessage ?? "")}`)
+  }
   if (journal !== null) {
     lines.push(
       automatic
@@ -137,7 +141,9 @@ export const restoreText = (journal: string, summary: Batch.RestoreSummary): str
       plural(summary.skipped, "skipped")
     } (already restored)${summary.dryRun ? `, ${plural(summary.planned, "planned (dry run)")}` : ""}`,
     ...failureLines(summary.failures, summary.failed),
-    ...(summary.stoppedBy === null ? [] : [`stopped by ${summary.stoppedBy}: ${summary.stopMessage ?? ""}`])
+    ...(summary.stoppedBy === null
+      ? []
+      : [`stopped by ${summary.stoppedBy}: ${withHint(summary.stoppedBy, summary.stopMessage ?? "")}`])
   ].join("\n") + "\n"
 
 /** The `--json` object of `runs`. @internal */

@@ -80,3 +80,21 @@ export const exitCodes = {
   refused: 3,
   interrupted: 130
 } as const
+
+/**
+ * What the user of the command can do about a failure, by error tag: the
+ * library's messages say what happened, the command adds how to fix it with
+ * its own flags, subcommands and environment variables. @internal
+ */
+export const hints: Readonly<Record<string, string>> = {
+  Unauthorized:
+    "check APPLE_MUSIC_DEVELOPER_TOKEN or the signing material (APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID, APPLE_MUSIC_PRIVATE_KEY_FILE); `unrate token` signs a fresh one",
+  Forbidden: "run `unrate login` again, or set APPLE_MUSIC_USER_TOKEN to a new music user token",
+  RateLimited: "lower --rate"
+}
+
+/** A message with the command's hint for its error tag, if there is one. @internal */
+export const withHint = (tag: string | null | undefined, message: string): string => {
+  const hint = tag === null || tag === undefined ? undefined : hints[tag]
+  return hint === undefined ? message : `${message} Hint: ${hint}.`
+}

@@ -4,7 +4,7 @@ import * as Options from "@effect/cli/Options"
 import type { PlatformError } from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type { AppleMusicRatings, Journal } from "@unrate/core"
-import { Batch, RatingKind } from "@unrate/core"
+import { Batch, LanguageTag, RatingKind } from "@unrate/core"
 import { AppleMusicConfig, IdsFile, JournalFile, NodeAppleMusic } from "@unrate/platform"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -99,7 +99,7 @@ const flagsProblem = (flags: BatchFlags): string | undefined => {
   if (Option.isSome(flags.maxDeletions) && flags.maxDeletions.value < 0) {
     return `--max-deletions must be 0 or more; got ${flags.maxDeletions.value}`
   }
-  if (Option.isSome(flags.language) && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(flags.language.value)) {
+  if (Option.isSome(flags.language) && !LanguageTag.isLanguageTag(flags.language.value)) {
     return `--language must be a language tag such as en-GB; got ${JSON.stringify(flags.language.value)}`
   }
   return speedProblem(flags)
@@ -160,7 +160,9 @@ const stdinIds = (stdin: NodeJS.ReadableStream) =>
   IdsFile.fromBytes(
     Stream.fromAsyncIterable(stdin as AsyncIterable<Buffer | string>, (error) =>
       usage(`cannot read stdin: ${String(error)}`)).pipe(
-        Stream.map((chunk) => typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk))
+        Stream.map((chunk) =>
+          typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk)
+        )
       )
   )
 

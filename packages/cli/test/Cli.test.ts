@@ -223,7 +223,8 @@ describe("unrate", () => {
         [["delete", "songs", "1", "--concurrency", "0"], emulatorEnv(emulator), "--concurrency"],
         [["delete", "songs", "1", "--concurrency", "many"], emulatorEnv(emulator), "'many' is not a integer"],
         [["restore", "--journal", "/nonexistent/j.jsonl"], emulatorEnv(emulator), "no such file"],
-        [["token", "--ttl", "15777001"], cleanEnv(), "--ttl"],
+        [["token", "--ttl", "15777001"], cleanEnv(), "--ttl must be a whole number of seconds from 1 to 15777000"],
+        [["token", "--ttl", "0"], cleanEnv(), "--ttl must be a whole number of seconds from 1 to 15777000"],
         [["token"], cleanEnv(), "APPLE_MUSIC_TEAM_ID"]
       ]
       for (const [args, env, message] of cases) {

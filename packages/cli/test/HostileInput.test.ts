@@ -93,21 +93,25 @@ describe("unrate with hostile input", () => {
       assert.strictEqual(yield* emulator.store.count(), 0)
     }), { timeout: 60_000 })
 
-  it.scopedLive("the ids file as its own journal is refused, and left byte for byte as it was", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator.make()
-      yield* emulator.store.seed([["library-songs", "i.AAA", -1]])
-      const path = tempFile("ids.txt", "i.AAA\n")
-      const linked = `${path}.link`
-      Fs.symlinkSync(path, linked)
-      for (const journal of [path, linked]) {
-        const result = yield* run(["delete", "library-songs", "--ids-file", path, "--journal", journal], {
-          env: emulatorEnv(emulator)
-        })
-        assert.strictEqual(result.code, 2, result.stderr)
-        assert.include(result.stderr, "--ids-file and --journal name the same file")
-      }
-      assert.strictEqual(Fs.readFileSync(path, "utf8"), "i.AAA\n")
-      assert.deepStrictEqual(yield* emulator.requestLog, [])
-    }), { timeout: 60_000 })
+  it.scopedLive(
+    "the ids file as its own journal is refused, and left byte for byte as it was",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* emulator.store.seed([["library-songs", "i.AAA", -1]])
+        const path = tempFile("ids.txt", "i.AAA\n")
+        const linked = `${path}.link`
+        Fs.symlinkSync(path, linked)
+        for (const journal of [path, linked]) {
+          const result = yield* run(["delete", "library-songs", "--ids-file", path, "--journal", journal], {
+            env: emulatorEnv(emulator)
+          })
+          assert.strictEqual(result.code, 2, result.stderr)
+          assert.include(result.stderr, "--ids-file and --journal name the same file")
+        }
+        assert.strictEqual(Fs.readFileSync(path, "utf8"), "i.AAA\n")
+        assert.deepStrictEqual(yield* emulator.requestLog, [])
+      }),
+    { timeout: 60_000 }
+  )
 })

@@ -274,4 +274,22 @@ describe("unrate --language", () => {
         "DELETE /v1/me/ratings/library-songs/i.AAA?l=en-GB"
       ])
     }))
+
+  it.scopedLive("refuses a --language that is not a language tag, by the library's rule, before any request", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      yield* emulator.store.seed([["library-songs", "i.AAA", -1]])
+      for (const language of ["en_GB", "en-GB&x=1"]) {
+        const result = yield* run(["delete", "library-songs", "i.AAA", "--language", language, "--no-journal"], {
+          env: emulatorEnv(emulator)
+        })
+        assert.strictEqual(result.code, 2, result.stderr)
+        assert.include(
+          result.stderr,
+          `--language must be a language tag such as en-GB; got ${JSON.stringify(language)}`
+        )
+      }
+      assert.deepStrictEqual(yield* emulator.requestLog, [])
+      assert.strictEqual(yield* emulator.store.count(), 1)
+    }))
 })

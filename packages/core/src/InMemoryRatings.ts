@@ -283,6 +283,12 @@ export const makeService = (store: Store, options: PolicyOptions = {}): Effect.E
 /**
  * The service over a fresh in-memory store, and the store's control.
  *
+ * Nothing in it waits unless the options ask: no rate limiter (a `rate` adds
+ * one) and {@link immediateRetry} (a `retry` replaces it), so code under test
+ * runs under `it.effect` without moving the `TestClock`. A scripted 429 with
+ * `retryAfterMillis` is honored, as a real `Retry-After` would be: adjust the
+ * clock for it.
+ *
  * @since 0.1.0
  * @category layers
  */

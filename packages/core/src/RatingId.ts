@@ -11,8 +11,7 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
-import type { RatingKind } from "./RatingKind.js"
+import type { LibraryRatingKind, RatingKind } from "./RatingKind.js"
 import { InvalidId } from "./RatingsError.js"
 
 /**
@@ -25,10 +24,24 @@ export const maxLength = 128
 
 const safe = /^[A-Za-z0-9._-]+$/
 
-const libraryPrefixes: Record<string, RatingKind> = {
-  "i.": "library-songs",
-  "l.": "library-albums",
-  "p.": "library-playlists"
+/**
+ * The prefix of the library ids of each library kind (`i.7PJNN4mfXlD68R` is a
+ * library song). Music videos share the songs' `i.`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const libraryPrefix: { readonly [K in LibraryRatingKind]: "i." | "l." | "p." } = {
+  "library-songs": "i.",
+  "library-albums": "l.",
+  "library-music-videos": "i.",
+  "library-playlists": "p."
+}
+
+/** The kind to suggest for a library id of each prefix: the first kind using it. */
+const libraryPrefixes: Record<string, LibraryRatingKind> = {}
+for (const [kind, prefix] of Object.entries(libraryPrefix) as Array<[LibraryRatingKind, string]>) {
+  libraryPrefixes[prefix] ??= kind
 }
 
 const contradiction = (kind: RatingKind, id: string): string | undefined => {
@@ -79,24 +92,3 @@ export const validate = (kind: RatingKind, id: string): Either.Either<string, In
   const reason = typeof id === "string" ? problem(kind, id) : "the id is not a string"
   return reason === undefined ? Either.right(id) : Either.left(new InvalidId({ kind, id: String(id), reason }))
 }
-
-/**
- * A string in the safe id character set (whatever the kind).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const RatingId = Schema.String.pipe(
-  Schema.filter((id) => {
-    if (id.length === 0 || id.length > maxLength) return `an id has 1 to ${maxLength} characters`
-    if (id === "." || id === "..") return "'.' and '..' are not ids"
-    return safe.test(id) || "ids use only letters, digits, '.', '_' and '-'"
-  }),
-  Schema.brand("@unrate/core/RatingId")
-)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type RatingId = typeof RatingId.Type

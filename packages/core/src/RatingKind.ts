@@ -95,6 +95,18 @@ export const isLibraryKind: (u: unknown) => u is LibraryRatingKind = Schema.is(L
 export const librarySegment = (kind: LibraryRatingKind): "songs" | "albums" | "music-videos" | "playlists" =>
   kind.slice("library-".length) as "songs" | "albums" | "music-videos" | "playlists"
 
+/**
+ * The library kind whose listing segment this is (`songs` → `library-songs`),
+ * the inverse of {@link librarySegment}.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const fromLibrarySegment = (segment: string): LibraryRatingKind | undefined => {
+  const kind = `library-${segment}`
+  return isLibraryKind(kind) ? kind : undefined
+}
+
 const distance = (a: string, b: string): number => {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {

@@ -1,4 +1,9 @@
 /**
+ * @since 0.2.0
+ */
+export * as AppleMusicLimits from "./AppleMusicLimits.js"
+
+/**
  * @since 0.1.0
  */
 export * as AppleMusicRatings from "./AppleMusicRatings.js"
@@ -7,6 +12,11 @@ export * as AppleMusicRatings from "./AppleMusicRatings.js"
  * @since 0.1.0
  */
 export * as InMemoryRatings from "./InMemoryRatings.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as LanguageTag from "./LanguageTag.js"
 
 /**
  * @since 0.1.0

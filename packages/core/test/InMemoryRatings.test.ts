@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { AppleMusicRatings, InMemoryRatings } from "@unrate/core"
-import { Chunk, Effect, Stream } from "effect"
+import { AppleMusicRatings, Batch, InMemoryRatings } from "@unrate/core"
+import { Chunk, Effect, Fiber, Option, Stream, TestClock } from "effect"
 
 describe("InMemoryRatings", () => {
   it.effect("answers like Apple: 404 on a missing rating, only rated ids from a lookup of many", () =>
@@ -88,4 +88,47 @@ describe("InMemoryRatings", () => {
         ids.slice(200)
       ])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  // Nothing in the in-memory layer waits unless a test asks: retries of 503s and of 429s without Retry-After
+  // happen at once, and there is no rate limit, so a batch runs under `it.effect` without touching the TestClock.
+  it.effect(
+    "by default, a batch through 503s and 429s completes on the TestClock without adjusting it",
+    () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const ids = Array.from({ length: 40 }, (_, i) => `i.song${i}`)
+        yield* store.seed(ids.map((id) => ["library-songs", id, -1] as const))
+        yield* store.failNext(3, 503)
+        yield* store.failNext(2, 429)
+        const summary = yield* Batch.run(songs(ids), { concurrency: 4 })
+        assert.deepStrictEqual([summary.deleted, summary.failed, yield* store.count()], [40, 0, 0])
+        assert.strictEqual((yield* store.requests).length, 45)
+      }).pipe(Effect.provide(InMemoryRatings.layer())),
+    { timeout: 10_000 }
+  )
+
+  // A `rate` (here the batch's own) spaces requests on the Clock: under `it.effect` that is the TestClock, which
+  // moves only when the test adjusts it. Fork the batch, adjust the clock, join.
+  it.effect(
+    "a batch with rate: 10 runs on the TestClock: fork it, adjust the clock, join",
+    () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const ids = Array.from({ length: 30 }, (_, i) => `i.song${i}`)
+        yield* store.seed(ids.map((id) => ["library-songs", id, -1] as const))
+        const fiber = yield* Effect.fork(Batch.run(songs(ids), { rate: 10, concurrency: 8 }))
+        yield* TestClock.adjust("1 second")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "30 requests at 10 per second take about 3 seconds")
+        const early = (yield* store.requests).length
+        assert.isAtLeast(early, 9)
+        assert.isAtMost(early, 12)
+        yield* TestClock.adjust("3 seconds")
+        const summary = yield* Fiber.join(fiber)
+        assert.deepStrictEqual([summary.deleted, yield* store.count()], [30, 0])
+      }).pipe(Effect.provide(InMemoryRatings.layer())),
+    { timeout: 10_000 }
+  )
 })
+
+const songs = (ids: ReadonlyArray<string>) =>
+  Stream.fromIterable(ids.map((id): Batch.Target => ({ kind: "library-songs", id })))

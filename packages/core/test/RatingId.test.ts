@@ -52,4 +52,18 @@ describe("RatingId", () => {
     const station = RatingId.validate("library-playlists", "ra.840950253")
     assert.include(Either.isLeft(station) ? station.left.message : "", "'stations'")
   })
+
+  it("suggests the library kind of each library prefix for a catalog kind", () => {
+    const expected = { "i.": "library-songs", "l.": "library-albums", "p.": "library-playlists" } as const
+    for (const [prefix, kind] of Object.entries(expected)) {
+      const refused = RatingId.validate("albums", `${prefix}abc123`)
+      assert.include(Either.isLeft(refused) ? refused.left.message : "", `did you mean kind '${kind}'?`)
+    }
+    assert.deepStrictEqual(RatingId.libraryPrefix, {
+      "library-songs": "i.",
+      "library-albums": "l.",
+      "library-music-videos": "i.",
+      "library-playlists": "p."
+    })
+  })
 })

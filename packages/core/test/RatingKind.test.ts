@@ -34,4 +34,13 @@ describe("RatingKind", () => {
     assert.isTrue(Either.isLeft(RatingKind.parseLibrary("songs")))
     assert.strictEqual(RatingKind.librarySegment("library-music-videos"), "music-videos")
   })
+
+  it("maps a library listing segment back to its kind, and nothing else", () => {
+    for (const kind of RatingKind.libraryKinds) {
+      assert.strictEqual(RatingKind.fromLibrarySegment(RatingKind.librarySegment(kind)), kind)
+    }
+    for (const segment of ["song", "library-songs", "stations", "", "songs/", "Songs"]) {
+      assert.isUndefined(RatingKind.fromLibrarySegment(segment))
+    }
+  })
 })

@@ -29,8 +29,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
-import * as app from "./internal/app.js"
 import * as auth from "./internal/auth.js"
+import * as internal from "./internal/emulator.js"
 
 /**
  * The developer token the emulator accepts unless told otherwise.
@@ -111,7 +111,7 @@ export interface Options {
   readonly developerToken?: string | undefined
   /**
    * Verify developer tokens as ES256 JWTs (signature, alg, kid, iss, exp, and
-   * exp - iat at most 15,777,000 s) instead of comparing with a fixed string.
+   * exp - iat at most `AppleMusicLimits.developerTokenMaxTtlSeconds`) instead of comparing with a fixed string.
    */
   readonly jwt?: { readonly publicKey: string; readonly keyId: string; readonly teamId: string } | undefined
   /** The accepted music user token. Default {@link defaultUserToken}. */
@@ -197,7 +197,7 @@ export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError,
     const developerToken = options.developerToken ?? defaultDeveloperToken
     const userToken = options.userToken ?? defaultUserToken
     const checkDeveloper = options.jwt === undefined ? auth.fixed(developerToken) : yield* auth.jwt(options.jwt)
-    const state = app.makeState({
+    const state = internal.makeState({
       store,
       seed,
       checkDeveloper,
@@ -209,7 +209,7 @@ export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError,
     const nodeServer = Http.createServer({ keepAliveTimeout: 5_000 })
     const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host: "127.0.0.1" })
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
-    yield* server.serve(app.handler(state))
+    yield* server.serve(internal.handler(state))
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     return {
       url: `http://127.0.0.1:${port}`,
@@ -218,8 +218,8 @@ export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError,
       userToken,
       store,
       requestLog: Effect.sync(() => [...state.log]),
-      setFaults: (faults) => Effect.sync(() => app.setFaults(state, faults)),
-      reset: app.reset(state)
+      setFaults: (faults) => Effect.sync(() => internal.setFaults(state, faults)),
+      reset: internal.reset(state)
     }
   })
 

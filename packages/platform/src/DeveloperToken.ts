@@ -5,22 +5,22 @@
  *
  * @since 0.1.0
  */
+import * as AppleMusicLimits from "@unrate/core/AppleMusicLimits"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Jose from "jose"
 
 /**
- * The longest lifetime Apple accepts: 15,777,000 s (six months).
+ * The longest lifetime Apple accepts: 15,777,000 s (six months), as
+ * `AppleMusicLimits.developerTokenMaxTtlSeconds` in `@unrate/core` defines it.
  *
  * @since 0.1.0
  * @category constants
  */
-export const maxTtlSeconds = 15_777_000
+export const maxTtlSeconds: number = AppleMusicLimits.developerTokenMaxTtlSeconds
 
 /**
  * How far below {@link maxTtlSeconds} a signed token stays: Apple has refused
@@ -191,7 +191,9 @@ export const sign = (
   Effect.flatMap(makeSigner(material), (signer) => Effect.map(signer.sign(options), ({ token }) => token))
 
 /**
- * Where the client gets the developer token for each request.
+ * Where the client gets the developer token for each request: a fixed token
+ * ({@link fromToken}) or one signed and re-signed from signing material
+ * ({@link fromSigningMaterial}).
  *
  * @since 0.1.0
  * @category models
@@ -199,12 +201,6 @@ export const sign = (
 export interface Service {
   readonly get: Effect.Effect<Redacted.Redacted<string>>
 }
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export class DeveloperToken extends Context.Tag("@unrate/platform/DeveloperToken")<DeveloperToken, Service>() {}
 
 /**
  * A fixed, ready-made token.
@@ -245,23 +241,3 @@ export const fromSigningMaterial = (
     }))
     return { get }
   })
-
-/**
- * A layer of a fixed token.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerToken = (token: Redacted.Redacted<string>): Layer.Layer<DeveloperToken> =>
-  Layer.succeed(DeveloperToken, fromToken(token))
-
-/**
- * A layer that signs (and re-signs) tokens from signing material.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerSigning = (
-  material: SigningMaterial,
-  options?: SignOptions
-): Layer.Layer<DeveloperToken, SigningError> => Layer.effect(DeveloperToken, fromSigningMaterial(material, options))

@@ -14,6 +14,7 @@ import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 
@@ -134,3 +135,21 @@ export const fromFile = (
         })
     ))
   }))
+
+/**
+ * How many ids a regular file holds, by the rules of {@link fromFile} (an
+ * over-long line counts once, as the batch will); `None` for anything that is
+ * not a regular file, such as a named pipe, which must be read only once, by
+ * the batch itself.
+ *
+ * @since 0.2.0
+ * @category reading
+ */
+export const count = (
+  path: string
+): Effect.Effect<Option.Option<number>, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(path)
+    return info.type === "File" ? Option.some(yield* Stream.runCount(fromFile(path))) : Option.none()
+  })

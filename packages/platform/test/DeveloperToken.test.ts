@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { AppleMusicLimits } from "@unrate/core"
 import { DeveloperToken } from "@unrate/platform"
 import { Effect, Redacted, TestClock } from "effect"
 import * as Jose from "jose"
@@ -14,6 +15,11 @@ const material = (privateKey: string): DeveloperToken.SigningMaterial => ({
 })
 
 describe("DeveloperToken", () => {
+  it("signs within Apple's ceiling, the one the emulator enforces: 15,777,000 s", () => {
+    assert.strictEqual(DeveloperToken.maxTtlSeconds, 15_777_000)
+    assert.strictEqual(DeveloperToken.maxTtlSeconds, AppleMusicLimits.developerTokenMaxTtlSeconds)
+  })
+
   it.effect("signs an ES256 token that verifies with the matching public key", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(makeKey)

@@ -1,7 +1,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { IdsFile } from "@unrate/platform"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -57,4 +57,23 @@ describe("IdsFile", () => {
       writer.kill()
       assert.deepStrictEqual(Chunk.toReadonlyArray(ids), ["i.A", "i.B"])
     }))
+
+  it.effect("count: the ids of a regular file by the same rules, none for a pipe or a directory", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-ids-"))
+      const file = Path.join(dir, "ids.txt")
+      const long = "A".repeat(100_000)
+      Fs.writeFileSync(file, `# head\r\ni.A\r\n\n  i.B \n#i.C\n${long}\n#${long}\n\t907242702\ni.last`)
+      const counted = yield* IdsFile.count(file)
+      const read = yield* Stream.runCount(IdsFile.fromFile(file))
+      assert.deepStrictEqual([counted, read], [Option.some(5), 5])
+      Fs.writeFileSync(file, "")
+      assert.deepStrictEqual(yield* IdsFile.count(file), Option.some(0))
+      const fifo = Path.join(dir, "fifo")
+      ChildProcess.execFileSync("mkfifo", [fifo])
+      assert.deepStrictEqual(yield* IdsFile.count(fifo), Option.none())
+      assert.deepStrictEqual(yield* IdsFile.count(dir), Option.none())
+      const missing = yield* Effect.flip(IdsFile.count(Path.join(dir, "missing")))
+      assert.strictEqual(missing._tag, "SystemError")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })

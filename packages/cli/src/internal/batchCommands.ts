@@ -2,25 +2,23 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import type { PlatformError } from "@effect/platform/Error"
-import type * as FileSystem from "@effect/platform/FileSystem"
-import type { AppleMusicRatings, Journal } from "@unrate/core"
-import { Batch, RatingKind } from "@unrate/core"
+import * as FileSystem from "@effect/platform/FileSystem"
+import type { AppleMusicRatings } from "@unrate/core"
+import { Batch, LanguageTag, RatingKind } from "@unrate/core"
 import { AppleMusicConfig, IdsFile, JournalFile, NodeAppleMusic } from "@unrate/platform"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
-import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { runEngine } from "./engine.js"
 import type { Progress } from "./output.js"
 import {
   batchJson,
   batchText,
   declinedSummary,
   exitCodeOf,
-  makeProgress,
   restoreJson,
   restoreText,
   runsJson,
@@ -99,7 +97,7 @@ const flagsProblem = (flags: BatchFlags): string | undefined => {
   if (Option.isSome(flags.maxDeletions) && flags.maxDeletions.value < 0) {
     return `--max-deletions must be 0 or more; got ${flags.maxDeletions.value}`
   }
-  if (Option.isSome(flags.language) && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(flags.language.value)) {
+  if (Option.isSome(flags.language) && !LanguageTag.isLanguageTag(flags.language.value)) {
     return `--language must be a language tag such as en-GB; got ${JSON.stringify(flags.language.value)}`
   }
   return speedProblem(flags)
@@ -135,32 +133,16 @@ const engineOptions = (flags: BatchFlags) => ({
 })
 
 /** Counts the ids of a regular file, for the progress bar; a pipe is read only once, by the batch. */
-const countIds = (path: string): Effect.Effect<number | undefined> =>
-  Effect.promise(async () => {
-    try {
-      if (!(await Fs.promises.stat(path)).isFile()) return undefined
-      let count = 0
-      let partial = ""
-      for await (const chunk of Fs.createReadStream(path, { encoding: "utf8" })) {
-        const lines = (partial + chunk).split("\n")
-        partial = lines.pop() ?? ""
-        for (const line of lines) {
-          const trimmed = line.trim()
-          if (trimmed !== "" && !trimmed.startsWith("#")) count++
-        }
-      }
-      const last = partial.trim()
-      return last !== "" && !last.startsWith("#") ? count + 1 : count
-    } catch {
-      return undefined
-    }
-  })
+const countIds = (path: string) =>
+  IdsFile.count(path).pipe(Effect.map(Option.getOrUndefined), Effect.orElseSucceed(() => undefined))
 
 const stdinIds = (stdin: NodeJS.ReadableStream) =>
   IdsFile.fromBytes(
     Stream.fromAsyncIterable(stdin as AsyncIterable<Buffer | string>, (error) =>
       usage(`cannot read stdin: ${String(error)}`)).pipe(
-        Stream.map((chunk) => typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk))
+        Stream.map((chunk) =>
+          typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk)
+        )
       )
   )
 
@@ -173,14 +155,16 @@ const journalPathOf = (command: "delete" | "sweep", kind: string, flags: BatchFl
     : Runs.newJournalPath(command, kind)
 
 const sameFile = (a: string, b: string) =>
-  Effect.promise(async () => {
-    try {
-      const [x, y] = await Promise.all([Fs.promises.stat(a), Fs.promises.stat(b)])
-      return x.dev === y.dev && x.ino === y.ino
-    } catch {
-      return Path.resolve(a) === Path.resolve(b)
-    }
-  })
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const [x, y] = yield* Effect.all([fs.stat(a), fs.stat(b)])
+    return Option.isSome(x.ino) && Option.isSome(y.ino)
+      ? x.dev === y.dev && x.ino.value === y.ino.value
+      : Path.resolve(a) === Path.resolve(b)
+  }).pipe(Effect.orElseSucceed(() => Path.resolve(a) === Path.resolve(b)))
+
+const exists = (path: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(path)).pipe(Effect.orElseSucceed(() => false))
 
 const openJournal = (path: string | undefined) =>
   path === undefined
@@ -197,38 +181,40 @@ const confirmation = (io: Process, flags: BatchFlags, question: string) =>
 
 const valueWords = { like: "likes", dislike: "dislikes", all: "ratings" } as const
 
-/** Opens the journal, records the run, wires progress and Ctrl-C, and runs a batch with the client. */
-const runEngine = <E, R>(
+/** The journal of a delete or sweep, opened, and recorded in the list of runs unless it is a dry run. */
+const runJournal = (
+  path: string | undefined,
+  run: { readonly command: "delete" | "sweep"; readonly kind: string },
+  dryRun: boolean
+) =>
+  Effect.gen(function*() {
+    const journal = yield* openJournal(path)
+    if (path !== undefined && !dryRun) yield* Runs.recordRun({ ...run, journal: path })
+    return journal
+  })
+
+/** Runs a delete or sweep with its journal, progress and Ctrl-C, and answers its summary and journal path. */
+const runBatch = <E, R>(
   run: { readonly command: "delete" | "sweep"; readonly kind: string; readonly total: number | undefined },
   flags: BatchFlags,
   client: Layer.Layer<AppleMusicRatings.AppleMusicRatings, AppleMusicConfig.ConfigurationError>,
   start: (options: Batch.Options, progress: Progress) => Effect.Effect<Batch.Summary, E, R>
 ) =>
   Effect.gen(function*() {
-    const io = yield* ProcessTag
     const path = yield* journalPathOf(run.command, run.kind, flags)
-    const progress = yield* makeProgress(`${run.command} ${run.kind}`, { json: flags.json, total: run.total })
-    yield* io.stopGracefully
-    const summary = yield* Effect.gen(function*() {
-      const journal = yield* openJournal(path)
-      if (path !== undefined && !flags.dryRun) {
-        yield* Runs.recordRun({ command: run.command, kind: run.kind, journal: path })
-      }
-      return yield* start({
+    const summary = yield* runEngine({
+      label: `${run.command} ${run.kind}`,
+      json: flags.json,
+      total: run.total,
+      journal: runJournal(path, run, flags.dryRun),
+      client
+    }, ({ journal, options, progress }) =>
+      start({
         ...engineOptions(flags),
         ...(journal === undefined ? {} : { journal }),
         ...(run.total === undefined ? {} : { total: run.total }),
-        ...(progress.onProgress === undefined ? {} : progress.options),
-        stop: io.stopRequested
-      }, progress)
-    }).pipe(
-      Effect.scoped,
-      Effect.provide(client),
-      Effect.catchIf(
-        (error): error is E & Journal.JournalError => Predicate.isTagged(error, "JournalError"),
-        (error) => Effect.fail(usage(error.message))
-      )
-    )
+        ...options
+      }, progress))
     return { summary, journal: path === undefined ? null : Path.resolve(path) }
   })
 
@@ -292,7 +278,7 @@ export const deleteCommand = Command.make(
         return yield* usage("no ids: give ids as arguments, or --ids-file PATH (one id per line; - reads stdin)")
       }
       if (Option.isSome(flags.idsFile) && flags.idsFile.value !== "-") {
-        if (!Fs.existsSync(flags.idsFile.value)) {
+        if (!(yield* exists(flags.idsFile.value))) {
           return yield* usage(`--ids-file: no such file ${JSON.stringify(flags.idsFile.value)}`)
         }
         if (Option.isSome(flags.journal) && (yield* sameFile(flags.idsFile.value, flags.journal.value))) {
@@ -309,7 +295,7 @@ export const deleteCommand = Command.make(
           return yield* finish("delete", kind, flags, { summary: declinedSummary(total ?? 0), journal: null })
         }
       }
-      const result = yield* runEngine(
+      const result = yield* runBatch(
         { command: "delete", kind, total },
         flags,
         client,
@@ -338,7 +324,7 @@ export const sweepCommand = Command.make(
       const kind = yield* kindOf(RatingKind.parseLibrary(flags.kind))
       yield* checkFlags(flags)
       const client = yield* clientLayer
-      const result = yield* runEngine(
+      const result = yield* runBatch(
         { command: "sweep", kind, total: undefined },
         flags,
         client,
@@ -367,7 +353,7 @@ const restoreJournal = (flags: { readonly journal: Option.Option<string>; readon
       return yield* usage("say which run to undo: --journal PATH, or --last for the newest (see unrate runs)")
     }
     if (Option.isSome(flags.journal)) {
-      if (!Fs.existsSync(flags.journal.value)) {
+      if (!(yield* exists(flags.journal.value))) {
         return yield* usage(`--journal: no such file ${JSON.stringify(flags.journal.value)}`)
       }
       return flags.journal.value
@@ -402,22 +388,10 @@ export const restoreCommand = Command.make(
       const problem = speedProblem(flags)
       if (problem !== undefined) return yield* usage(problem)
       const path = yield* restoreJournal(flags)
-      const client = yield* clientLayer
-      const progress = yield* makeProgress("restore", { json: flags.json })
-      yield* io.stopGracefully
-      const summary = yield* Effect.gen(function*() {
-        const journal = yield* JournalFile.make(path)
-        return yield* Batch.restore(journal, {
-          concurrency: flags.concurrency,
-          rate: flags.rate,
-          dryRun: flags.dryRun,
-          ...(progress.onProgress === undefined ? {} : progress.options),
-          stop: io.stopRequested
-        })
-      }).pipe(
-        Effect.scoped,
-        Effect.provide(client),
-        Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message)))
+      const summary = yield* runEngine(
+        { label: "restore", json: flags.json, journal: JournalFile.make(path), client: yield* clientLayer },
+        ({ journal, options }) =>
+          Batch.restore(journal, { concurrency: flags.concurrency, rate: flags.rate, dryRun: flags.dryRun, ...options })
       )
       const journal = Path.resolve(path)
       yield* io.stderr(unrecordedText(summary.unrecorded))

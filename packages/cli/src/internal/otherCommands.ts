@@ -6,7 +6,8 @@ import { AppleMusicConfig, DeveloperToken, NodeAppleMusic } from "@unrate/platfo
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { batchText, exitCodeOf, makeProgress, restoreText } from "./output.js"
+import { runEngine } from "./engine.js"
+import { batchText, exitCodeOf, restoreText } from "./output.js"
 import { ProcessTag, UsageError } from "./runtime.js"
 
 const usage = (problem: string) => new UsageError({ problem })
@@ -23,12 +24,8 @@ export const tokenCommand = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const io = yield* ProcessTag
-      const ttl = Option.getOrElse(flags.ttl, () => DeveloperToken.defaultTtlSeconds)
-      if (ttl < 1 || ttl > DeveloperToken.maxTtlSeconds) {
-        return yield* usage(
-          `--ttl must be from 1 to ${DeveloperToken.maxTtlSeconds} seconds (Apple's six-month limit); got ${ttl}`
-        )
-      }
+      const ttl = yield* DeveloperToken.checkTtl(Option.getOrElse(flags.ttl, () => DeveloperToken.defaultTtlSeconds))
+        .pipe(Effect.mapError((error) => usage(`--ttl ${error.reason}`)))
       const material = yield* AppleMusicConfig.signingMaterial.pipe(Effect.mapError((error) => usage(error.message)))
       if (Option.isNone(material)) {
         return yield* usage(
@@ -69,7 +66,10 @@ const emulatorOptions = {
   error503: share("error-503", "share of requests answered 503"),
   error429: share("error-429", "share of requests answered 429 at random"),
   resets: share("resets", "share of connections reset before an answer"),
-  dropAfterCommit: share("drop-after-commit", "share of DELETEs and PUTs carried out, then answered by a dropped connection"),
+  dropAfterCommit: share(
+    "drop-after-commit",
+    "share of DELETEs and PUTs carried out, then answered by a dropped connection"
+  ),
   latency: Options.integer("latency").pipe(
     Options.withDescription("milliseconds added to every request"),
     Options.optional
@@ -154,37 +154,28 @@ export const demoCommand = Command.make("demo", {}, () =>
         userToken: Redacted.make(emulator.userToken),
         rate: Infinity
       })
-      const journal = yield* Journal.memory()
-      const progress = yield* makeProgress("sweep library-songs", { json: false })
-      const options = { ...(progress.onProgress === undefined ? {} : progress), stop: io.stopRequested }
-      const summary = yield* Batch.sweep("library-songs", {
-        value: "dislike",
-        journal,
-        concurrency: 8,
-        rate: 400,
-        ...options
-      })
-        .pipe(Effect.provide(client))
+      const run = { json: false, journal: Effect.succeed(yield* Journal.memory()), client }
+      const summary = yield* runEngine({ ...run, label: "sweep library-songs" }, ({ journal, options }) =>
+        Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options }))
       yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, null, false)}`)
-      const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
+      const likesAfter = (yield* emulator.store.ratings).filter((rating) =>
+        rating.value === 1
+      ).length
       const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
       yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)
       if (summary.stoppedBy !== null) {
         return yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
       }
       yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
-      const restoreProgress = yield* makeProgress("restore", { json: false })
-      const restored = yield* Batch.restore(journal, {
-        concurrency: 8,
-        rate: 400,
-        ...(restoreProgress.onProgress === undefined ? {} : restoreProgress),
-        stop: io.stopRequested
-      }).pipe(Effect.provide(client))
+      const restored = yield* runEngine({ ...run, label: "restore" }, ({ journal, options }) =>
+        Batch.restore(journal, { concurrency: 8, rate: 400, ...options }))
       yield* io.stdout(`\n${restoreText("<the journal>", restored)}`)
-      const back = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
+      const back = (yield* emulator.store.ratings).filter((rating) =>
+        rating.value === -1
+      ).length
       yield* io.stdout(`library now: ${back} dislikes again. Nothing left the machine.\n`)
       yield* io.setExitCode(exitCodeOf(restored.stoppedBy, restored.failed + summary.failed))
     }))
-  }).pipe(Effect.catchTag("JournalError", (error) => Effect.fail(usage(error.message))))).pipe(
+  })).pipe(
     Command.withDescription("Sweep the dislikes of an emulated library with a progress bar, then undo it.")
   )

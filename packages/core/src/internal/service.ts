@@ -13,6 +13,7 @@ import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Stream from "effect/Stream"
 import type { PolicyOptions, RequestOptions, Service } from "../AppleMusicRatings.js"
+import * as LanguageTag from "../LanguageTag.js"
 import type { LibraryItem } from "../LibraryItem.js"
 import * as RateLimiter from "../RateLimiter.js"
 import type { Rating } from "../Rating.js"
@@ -34,8 +35,6 @@ export const defaultRate = 20
 /** @internal */
 export const batchSize = 100
 
-const languageTag = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/
-
 const checkKind = (kind: RatingKind, operation: Operation): Effect.Effect<void, InvalidInput> =>
   isRatingKind(kind) ? Effect.void : Effect.fail(
     new InvalidInput({
@@ -53,7 +52,7 @@ const checkLanguage = (
   kind: RatingKind
 ): Effect.Effect<string | undefined, InvalidInput> => {
   const language = options?.language
-  return language === undefined || (typeof language === "string" && languageTag.test(language))
+  return language === undefined || LanguageTag.isLanguageTag(language)
     ? Effect.succeed(language)
     : Effect.fail(
       new InvalidInput({

@@ -1,4 +1,6 @@
+import type { SeedOptions } from "../InMemoryRatings.js"
 import type { LibraryItem } from "../LibraryItem.js"
+import * as RatingId from "../RatingId.js"
 import type { LibraryRatingKind, RatingKind } from "../RatingKind.js"
 import { librarySegment } from "../RatingKind.js"
 import type { RatingValue } from "../RatingValue.js"
@@ -73,29 +75,6 @@ export const random = (seed: number): () => number => {
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-const prefixes: Record<LibraryRatingKind, string> = {
-  "library-songs": "i.",
-  "library-albums": "l.",
-  "library-music-videos": "i.",
-  "library-playlists": "p."
-}
-
-const types: Record<LibraryRatingKind, string> = {
-  "library-songs": "library-songs",
-  "library-albums": "library-albums",
-  "library-music-videos": "library-music-videos",
-  "library-playlists": "library-playlists"
-}
-
-/** @internal */
-export interface SeedOptions {
-  readonly kind: LibraryRatingKind
-  readonly size: number
-  readonly likes?: number | undefined
-  readonly dislikes?: number | undefined
-  readonly seed?: number | undefined
-}
-
 /** @internal */
 export const seed = (store: Store, options: SeedOptions): {
   readonly likes: ReadonlyArray<string>
@@ -108,13 +87,13 @@ export const seed = (store: Store, options: SeedOptions): {
   const items: Array<LibraryItem> = []
   const seen = new Set<string>()
   while (items.length < size) {
-    let id = prefixes[options.kind]
+    let id: string = RatingId.libraryPrefix[options.kind]
     for (let i = 0; i < 14; i++) id += alphabet[Math.floor(next() * alphabet.length)]
     if (seen.has(id)) continue
     seen.add(id)
     items.push({
       id,
-      type: types[options.kind],
+      type: options.kind,
       attributes: { name: `${librarySegment(options.kind).replace(/s$/, "")} ${items.length + 1}` }
     })
   }

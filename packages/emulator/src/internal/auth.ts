@@ -1,8 +1,6 @@
+import * as AppleMusicLimits from "@unrate/core/AppleMusicLimits"
 import * as Effect from "effect/Effect"
 import * as Jose from "jose"
-
-/** @internal */
-export const maxTtlSeconds = 15_777_000
 
 /** @internal */
 export interface JwtOptions {
@@ -24,7 +22,7 @@ export const fixed = (expected: string): DeveloperCheck => (token) => Effect.suc
 
 /**
  * Verifies ES256 developer tokens: signature, alg, kid, iss, exp, and a
- * lifetime (exp - iat) of at most 15,777,000 s. Verified tokens are cached
+ * lifetime (exp - iat) of at most `AppleMusicLimits.developerTokenMaxTtlSeconds`. Verified tokens are cached
  * until they expire.
  *
  * @internal
@@ -46,7 +44,7 @@ export const jwt = (options: JwtOptions): Effect.Effect<DeveloperCheck> =>
           })
           const valid = protectedHeader.kid === options.keyId &&
             typeof payload.iat === "number" && typeof payload.exp === "number" &&
-            payload.exp - payload.iat <= maxTtlSeconds && payload.iat <= now + 60
+            payload.exp - payload.iat <= AppleMusicLimits.developerTokenMaxTtlSeconds && payload.iat <= now + 60
           if (valid) {
             if (verified.size > 1_000) verified.clear()
             verified.set(token, payload.exp!)

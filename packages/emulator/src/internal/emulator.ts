@@ -3,8 +3,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as InMemoryRatings from "@unrate/core/InMemoryRatings"
 import { toResource } from "@unrate/core/Rating"
-import type { LibraryRatingKind, RatingKind } from "@unrate/core/RatingKind"
-import { isRatingKind } from "@unrate/core/RatingKind"
+import * as RatingKind from "@unrate/core/RatingKind"
 import { DeleteRating, GetRating, GetRatings, ListLibraryPage, SetRating } from "@unrate/core/RatingRequest"
 import type { RatingsError } from "@unrate/core/RatingsError"
 import { isRatingValue } from "@unrate/core/RatingValue"
@@ -95,13 +94,6 @@ const dropAfterCommit = (
       return { _tag: "Dropped", status: response.status }
     })
 
-const libraryTypes: Record<string, LibraryRatingKind> = {
-  songs: "library-songs",
-  albums: "library-albums",
-  "music-videos": "library-music-videos",
-  playlists: "library-playlists"
-}
-
 const appleError = (status: number, code: string, title: string, detail?: string, source?: Record<string, string>) =>
   HttpServerResponse.unsafeJson({
     errors: [{
@@ -150,7 +142,7 @@ const ratings = (
   state: State,
   request: HttpServerRequest.HttpServerRequest,
   url: URL,
-  kind: RatingKind,
+  kind: RatingKind.RatingKind,
   id: string | undefined
 ) =>
   Effect.gen(function*() {
@@ -202,7 +194,7 @@ const ratings = (
     }
   })
 
-const library = (state: State, url: URL, kind: LibraryRatingKind, segment: string) => {
+const library = (state: State, url: URL, kind: RatingKind.LibraryRatingKind, segment: string) => {
   const limitParam = url.searchParams.get("limit")
   const offsetParam = url.searchParams.get("offset")
   const limit = limitParam === null ? 25 : Number(limitParam)
@@ -255,7 +247,7 @@ const admin = (state: State, request: HttpServerRequest.HttpServerRequest, path:
         const options = (yield* Effect.orElseSucceed(request.json, () => undefined)) as
           | InMemoryRatings.SeedOptions
           | undefined
-        if (options === undefined || !(options.kind in libraryKindsSet)) {
+        if (options === undefined || !RatingKind.isLibraryKind(options.kind)) {
           return HttpServerResponse.empty({ status: 400 })
         }
         const seeded = yield* state.store.seedLibrary({ seed: state.seed, ...options })
@@ -264,13 +256,6 @@ const admin = (state: State, request: HttpServerRequest.HttpServerRequest, path:
     }
     return appleError(404, "40400", "Resource Not Found")
   })
-
-const libraryKindsSet: Record<string, true> = {
-  "library-songs": true,
-  "library-albums": true,
-  "library-music-videos": true,
-  "library-playlists": true
-}
 
 const chance = (state: State, share: number | undefined) =>
   share === undefined || share <= 0 ? Effect.succeed(false) : Effect.map(state.random.next, (n) => n < share)
@@ -325,7 +310,7 @@ const route = (state: State, request: HttpServerRequest.HttpServerRequest, url: 
     if (segments[1] !== "v1" || segments[2] !== "me") return appleError(404, "40400", "Resource Not Found")
     if (segments[3] === "ratings" && segments.length >= 5 && segments.length <= 6) {
       const kind = segments[4]!
-      if (!isRatingKind(kind)) {
+      if (!RatingKind.isRatingKind(kind)) {
         return appleError(400, "40008", "Invalid Path Value", `'${kind}' is not a valid ratings type`)
       }
       const rawId = segments[5]
@@ -339,7 +324,7 @@ const route = (state: State, request: HttpServerRequest.HttpServerRequest, url: 
       return yield* ratings(state, request, url, kind, id)
     }
     if (segments[3] === "library" && segments.length === 5 && request.method === "GET") {
-      const kind = libraryTypes[segments[4]!]
+      const kind = RatingKind.fromLibrarySegment(segments[4]!)
       if (kind === undefined) return appleError(400, "40008", "Invalid Path Value")
       return yield* library(state, url, kind, segments[4]!)
     }

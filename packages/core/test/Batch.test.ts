@@ -340,7 +340,9 @@ describe("Batch", () => {
         assert.deepStrictEqual(
           journal.lines.slice(2).map((entry) => [entry.outcome, entry.id, entry.value, entry.error]),
           [
+            ["restore-intent", "i.a", -1, undefined],
             ["restore-failed", "i.a", -1, "ServerError"],
+            ["restore-intent", "i.b", 1, undefined],
             ["restore-failed", "i.b", 1, "ServerError"]
           ]
         )
@@ -352,8 +354,10 @@ describe("Batch", () => {
         assert.strictEqual(puts(yield* store.requests).length, 20)
         assert.strictEqual(yield* store.lookup("library-songs", "i.a"), -1)
         assert.strictEqual(yield* store.lookup("library-songs", "i.b"), 1)
-        assert.deepStrictEqual(journal.lines.slice(4).map((entry) => [entry.outcome, entry.id]), [
+        assert.deepStrictEqual(journal.lines.slice(6).map((entry) => [entry.outcome, entry.id]), [
+          ["restore-intent", "i.a"],
           ["restored", "i.a"],
+          ["restore-intent", "i.b"],
           ["restored", "i.b"]
         ])
       }).pipe(Effect.provide(InMemoryRatings.layer())))
@@ -377,8 +381,11 @@ describe("Batch", () => {
         assert.include(summary.stopMessage ?? "", "Re-authorize")
         assert.deepStrictEqual(sent, targets.slice(0, 3))
         assert.deepStrictEqual(journal.lines.slice(10).map((entry) => [entry.outcome, entry.id]), [
+          ["restore-intent", "i.r0"],
           ["restored", "i.r0"],
+          ["restore-intent", "i.r1"],
           ["restored", "i.r1"],
+          ["restore-intent", "i.r2"],
           ["restore-failed", "i.r2"]
         ])
 

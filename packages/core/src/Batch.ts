@@ -32,6 +32,7 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type * as Stream from "effect/Stream"
 import type { AppleMusicRatings } from "./AppleMusicRatings.js"
 import * as internal from "./internal/batch.js"
@@ -259,7 +260,7 @@ export const run: {
     targets: Stream.Stream<Target, E, R>,
     options?: Options
   ): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings>
-} = internal.run
+} = dual(internal.isTargets, internal.run)
 
 /**
  * The outcomes of a batch as a stream, in the order they land.
@@ -331,25 +332,21 @@ export type RestoreSummary = Summary
  * @since 0.1.0
  * @category models
  */
-export interface RestoreOptions {
+export interface RestoreOptions
+  extends Pick<Options, "concurrency" | "rate" | "language" | "onProgress" | "progressInterval" | "stop">
+{
   /**
    * Send no PUT: count what would be restored as `planned`.
    *
    * @since 0.2.0
    */
   readonly dryRun?: boolean | undefined
-  readonly concurrency?: number | undefined
-  readonly rate?: number | undefined
-  readonly language?: string | undefined
   /**
    * Called with every outcome as it lands: `Restored`, `Failed`, `Skipped` or `Planned`.
    *
    * @since 0.2.0
    */
   readonly onOutcome?: ((outcome: Outcome) => Effect.Effect<void>) | undefined
-  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  readonly progressInterval?: Duration.DurationInput | undefined
-  readonly stop?: Effect.Effect<void> | undefined
 }
 
 /**

@@ -1,7 +1,6 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { dual } from "effect/Function"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
@@ -100,18 +99,14 @@ const runWith = <E, R>(
   )
 
 /** @internal */
-export const run: {
-  (options?: Options): <E, R>(
-    targets: Stream.Stream<Target, E, R>
-  ) => Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings>
-  <E, R>(
-    targets: Stream.Stream<Target, E, R>,
-    options?: Options
-  ): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings>
-} = dual(
-  (args) => typeof args[0] === "object" && args[0] !== null && Stream.StreamTypeId in args[0],
-  <E, R>(targets: Stream.Stream<Target, E, R>, options: Options = {}) => runWith(makeState(), targets, options)
-)
+export const run = <E, R>(
+  targets: Stream.Stream<Target, E, R>,
+  options: Options = {}
+): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings> => runWith(makeState(), targets, options)
+
+/** @internal */
+export const isTargets = (args: IArguments): boolean =>
+  typeof args[0] === "object" && args[0] !== null && Stream.StreamTypeId in args[0]
 
 /** @internal */
 export const outcomes = <E, R>(

@@ -1,13 +1,12 @@
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { RequestOptions, Service } from "../AppleMusicRatings.js"
 import { AppleMusicRatings } from "../AppleMusicRatings.js"
-import type { Failure, Outcome, Progress, Summary, Target } from "../Batch.js"
-import type { Entry, Journal } from "../Journal.js"
+import type { Failure, Options, Outcome, Summary, Target } from "../Batch.js"
+import type { Entry } from "../Journal.js"
 import * as RateLimiter from "../RateLimiter.js"
 import type { RatingsError } from "../RatingsError.js"
 import { isAuthError } from "../RatingsError.js"
@@ -44,21 +43,8 @@ export interface Action {
   readonly entryOf: (outcome: Outcome, at: string) => Entry | undefined
 }
 
-/** @internal */
-export interface EngineOptions {
-  readonly concurrency?: number | undefined
-  readonly rate?: number | undefined
-  readonly dryRun?: boolean | undefined
-  readonly maxDeletions?: number | undefined
-  /** Where outcomes (and intents) are written. */
-  readonly journal?: Journal | undefined
-  readonly language?: string | undefined
-  readonly total?: number | undefined
-  readonly onOutcome?: ((outcome: Outcome) => Effect.Effect<void>) | undefined
-  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  readonly progressInterval?: Duration.DurationInput | undefined
-  readonly stop?: Effect.Effect<void> | undefined
-}
+/** The engine's options: a delete batch's (a restore's are a part of them). @internal */
+export type EngineOptions = Options
 
 const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
 

@@ -61,8 +61,10 @@ const classify =
   }
 
 /**
- * The items of a delete batch: DELETEs a previous run began but did not
- * settle first, then the targets, checked; with a journal, values looked up.
+ * The items of a delete batch: the targets, checked; with a journal, values
+ * looked up. DELETEs a previous run began but did not settle (`begun`): when
+ * the input names them again they are looked up first; gone, they are
+ * deleted-unconfirmed. Those it does not name stay intents, which restore puts back.
  */
 const deleteItems = <E, R>(state: State, targets: Stream.Stream<Target, E, R>, options: Options) =>
   Effect.gen(function*() {
@@ -72,10 +74,7 @@ const deleteItems = <E, R>(state: State, targets: Stream.Stream<Target, E, R>, o
     const journalState = journal === undefined ? undefined : yield* readJournal(journal)
     const unsettled = journalState === undefined || dryRun ? [] : journalState.unsettled
     const begun = new Map(unsettled.map((u) => [key(u.kind, u.id), u.value]))
-    const classified = Stream.concat(
-      Stream.fromIterable(unsettled.map((u): Target => ({ kind: u.kind, id: u.id }))),
-      targets
-    ).pipe(
+    const classified = targets.pipe(
       Stream.takeWhile(() => !state.control.stopped),
       Stream.map(classify(state, journalState?.done ?? makeTargetSet(), journal !== undefined))
     )

@@ -111,7 +111,9 @@ export const defaultRate: number = internal.defaultRate
  * input is validated before the backend sees it, every attempt waits for the
  * shared limiter, failures are retried by the policy, single lookups are
  * batched, and each operation runs in a span (`unrate.deleteRating`, …) with
- * its kind, id, status and attempt count, never a token.
+ * its kind, id, status and attempt count, never a token. The limiter stays
+ * inside the client (the batch engine still finds it, and a running batch is
+ * told of every attempt sent, for its `requests` and `retries`).
  *
  * @since 0.1.0
  * @category constructors

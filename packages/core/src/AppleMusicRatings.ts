@@ -18,7 +18,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as internal from "./internal/service.js"
+import * as internal from "./internal/appleMusicRatings.js"
 import type { LibraryItem } from "./LibraryItem.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import type { Rating } from "./Rating.js"
@@ -40,6 +40,11 @@ export interface RequestOptions {
 }
 
 /**
+ * The operations of the service, and nothing else: a hand-written mock (or
+ * any other implementation) supplies these five. The limiter of a client made
+ * by {@link make} stays inside it; `RateLimiter.withLimiter` (or a batch's
+ * `rate`) replaces it for the effects it wraps.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -67,8 +72,6 @@ export interface Service {
   ) => Effect.Effect<Rating, RatingsError>
   /** Every item of a library kind, paged 100 at a time, following `next` until it is gone. */
   readonly listLibrary: (kind: LibraryRatingKind, options?: RequestOptions) => Stream.Stream<LibraryItem, RatingsError>
-  /** The limiter every request of this client waits for (unless `RateLimiter.withLimiter` replaces it). */
-  readonly rateLimiter: RateLimiter
 }
 
 /**
@@ -108,7 +111,9 @@ export const defaultRate: number = internal.defaultRate
  * input is validated before the backend sees it, every attempt waits for the
  * shared limiter, failures are retried by the policy, single lookups are
  * batched, and each operation runs in a span (`unrate.deleteRating`, …) with
- * its kind, id, status and attempt count, never a token.
+ * its kind, id, status and attempt count, never a token. The limiter stays
+ * inside the client (the batch engine still finds it, and a running batch is
+ * told of every attempt sent, for its `requests` and `retries`).
  *
  * @since 0.1.0
  * @category constructors

@@ -5,7 +5,10 @@
  *
  * Every target ends in exactly one outcome: `Deleted`, `Absent` (there was no
  * rating: not a failure), `Failed`, `Invalid` (never sent), `Skipped` (done
- * according to the journal, or a duplicate) or `Planned` (dry run). An
+ * according to the journal, or a duplicate) or `Planned` (dry run); a restore's
+ * targets end `Restored`, `Failed`, `Skipped` or `Planned`. `run`, `sweep` and
+ * `restore` feed one engine: the same workers, limiter, cap, stop, journal and
+ * progress. An
  * Unauthorized or Forbidden stops the batch: no new request is started, the
  * ones in flight settle and are recorded.
  *
@@ -16,17 +19,20 @@
  *
  * const targets = Stream.fromIterable(["i.a", "i.b"]).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id })))
  *
- * const program: Effect.Effect<Batch.Summary, unknown, AppleMusicRatings.AppleMusicRatings> = Batch.run(targets, {
- *   concurrency: 8,
- *   maxDeletions: 1000,
- *   onProgress: (progress) => Effect.log(`${progress.deleted} deleted`)
- * })
+ * const program: Effect.Effect<Batch.Summary, unknown, AppleMusicRatings.AppleMusicRatings> = targets.pipe(
+ *   Batch.run({
+ *     concurrency: 8,
+ *     maxDeletions: 1000,
+ *     onProgress: (progress) => Effect.log(`${progress.deleted} deleted`)
+ *   })
+ * )
  * ```
  *
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type * as Stream from "effect/Stream"
 import type { AppleMusicRatings } from "./AppleMusicRatings.js"
 import * as internal from "./internal/batch.js"
@@ -61,6 +67,16 @@ export type Outcome =
     readonly value: RatingValue | undefined
     /** False when the DELETE was not answered 204 but may have been committed (a lost answer, then a 404). */
     readonly confirmed?: boolean | undefined
+  }
+  | {
+    /**
+     * A rating a restore put back, with the value it had.
+     *
+     * @since 0.2.0
+     */
+    readonly _tag: "Restored"
+    readonly target: Target
+    readonly value: RatingValue
   }
   | { readonly _tag: "Absent"; readonly target: Target }
   | { readonly _tag: "Failed"; readonly target: Target; readonly error: RatingsError }
@@ -100,14 +116,23 @@ export interface Progress {
   /** Targets read so far. */
   readonly requested: number
   readonly deleted: number
+  /**
+   * Ratings a restore put back.
+   *
+   * @since 0.2.0
+   */
+  readonly restored: number
   readonly absent: number
   readonly failed: number
   readonly invalid: number
   readonly skipped: number
   readonly planned: number
-  /** HTTP requests sent, retries included. */
+  /**
+   * HTTP requests sent, retries included, as the service counted them while
+   * sending (a service not made by `AppleMusicRatings.make` counts none).
+   */
   readonly requests: number
-  /** Requests that were retries. */
+  /** Requests that were retries (of the same request). */
   readonly retries: number
   readonly elapsedMillis: number
   /** Requests per second since the start. */
@@ -222,14 +247,20 @@ export interface Options {
 /**
  * Runs a batch to its end (or its stop) and answers the summary. Fails only
  * when the journal cannot be read at the start, or the input stream fails.
+ * Dual: `Batch.run(targets, options)` or `targets.pipe(Batch.run(options))`.
  *
  * @since 0.1.0
  * @category running
  */
-export const run: <E, R>(
-  targets: Stream.Stream<Target, E, R>,
-  options?: Options
-) => Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings> = internal.run
+export const run: {
+  (options?: Options): <E, R>(
+    targets: Stream.Stream<Target, E, R>
+  ) => Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings>
+  <E, R>(
+    targets: Stream.Stream<Target, E, R>,
+    options?: Options
+  ): Effect.Effect<Summary, E | JournalError, R | AppleMusicRatings>
+} = dual(internal.isTargets, internal.run)
 
 /**
  * The outcomes of a batch as a stream, in the order they land.
@@ -289,56 +320,41 @@ export const sweep: (
 ) => Effect.Effect<Summary, JournalError, AppleMusicRatings> = internal.sweep
 
 /**
+ * The result of a restore: a {@link Summary} whose `restored` counts the
+ * ratings put back (`deleted` stays 0), `skipped` those already restored.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface RestoreSummary {
-  readonly restored: number
-  /**
-   * What a dry run would have put back.
-   *
-   * @since 0.2.0
-   */
-  readonly planned: number
-  /** @since 0.2.0 */
-  readonly dryRun: boolean
-  readonly failed: number
-  /** Already restored, per the journal. */
-  readonly skipped: number
-  readonly stoppedBy: StopReason | null
-  readonly stopMessage: string | null
-  /** The first 100 failures; the counts (and the journal) have them all. */
-  readonly failures: ReadonlyArray<Failure>
-  /**
-   * PUTs settled after the journal became unwritable, which it does not hold.
-   *
-   * @since 0.2.0
-   */
-  readonly unrecorded: ReadonlyArray<Unrecorded>
-}
+export type RestoreSummary = Summary
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface RestoreOptions {
+export interface RestoreOptions
+  extends Pick<Options, "concurrency" | "rate" | "language" | "onProgress" | "progressInterval" | "stop">
+{
   /**
    * Send no PUT: count what would be restored as `planned`.
    *
    * @since 0.2.0
    */
   readonly dryRun?: boolean | undefined
-  readonly concurrency?: number | undefined
-  readonly rate?: number | undefined
-  readonly language?: string | undefined
-  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  readonly progressInterval?: Duration.DurationInput | undefined
-  readonly stop?: Effect.Effect<void> | undefined
+  /**
+   * Called with every outcome as it lands: `Restored`, `Failed`, `Skipped` or `Planned`.
+   *
+   * @since 0.2.0
+   */
+  readonly onOutcome?: ((outcome: Outcome) => Effect.Effect<void>) | undefined
 }
 
 /**
  * Puts back every rating the journal says was deleted, with the value it had,
- * and records each as `restored`; a second restore finds nothing left to do.
+ * and records each as `restored` (the outcome `Restored`, counted in
+ * `restored`); a second restore finds nothing left to do. It runs on the same
+ * engine as {@link run}: the first PUT goes alone, each PUT's intent is made
+ * durable before it is sent.
  *
  * @since 0.1.0
  * @category running

@@ -20,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 
@@ -236,8 +237,9 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
  * @since 0.1.0
  * @category fiber refs
  */
-export const currentOverride: FiberRef.FiberRef<Option.Option<RateLimiter>> = FiberRef.unsafeMake(
-  Option.none<RateLimiter>()
+export const currentOverride: FiberRef.FiberRef<Option.Option<RateLimiter>> = globalValue(
+  Symbol.for("@unrate/core/RateLimiter/currentOverride"),
+  () => FiberRef.unsafeMake(Option.none<RateLimiter>())
 )
 
 /**

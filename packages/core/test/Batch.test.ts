@@ -318,15 +318,113 @@ describe("Batch", () => {
       assert.strictEqual(summary.deleted, 0)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  describe("the one engine", () => {
+    it.effect("requests and retries are counted by the service: scripted 503s give exact figures", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        yield* store.seed(rated(ids(10)))
+        const journal = yield* Journal.memory()
+        // The lookup (one GET of 10 ids) answers 503 twice, then the first DELETE once.
+        yield* store.failNext(3, 503)
+        const summary = yield* Batch.run(songs(ids(10)), { journal, concurrency: 1 })
+        assert.deepStrictEqual([summary.deleted, summary.failed], [10, 0])
+        assert.strictEqual(summary.requests, (yield* store.requests).length)
+        assert.deepStrictEqual([summary.requests, summary.retries], [1 + 2 + 10 + 1, 3])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+    it.effect("a sweep counts its list pages, lookups and DELETEs as requests, each retry once", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        yield* store.seedLibrary({ kind: "library-songs", size: 250, dislikes: 0.2 })
+        yield* store.failNext(2, 503)
+        const summary = yield* Batch.sweep("library-songs", { concurrency: 1 })
+        assert.deepStrictEqual([summary.scanned, summary.matched, summary.deleted], [250, 50, 50])
+        // 3 pages of the library, 3 lookups of up to 100 ids, 50 DELETEs, and the 2 retries.
+        assert.deepStrictEqual([summary.requests, summary.retries], [3 + 3 + 50 + 2, 2])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+    it.effect("a hand-written mock of only the five operations runs a batch, data-last", () =>
+      Effect.gen(function*() {
+        const ratings = new Map(ids(5).map((id) => [id, -1 as const]))
+        const service: AppleMusicRatings.Service = {
+          deleteRating: (_kind, id) =>
+            ratings.delete(id)
+              ? Effect.void
+              : Effect.fail(new RatingsError.NotFound({ operation: "delete", id, status: 404 })),
+          getRating: () => Effect.die("not used"),
+          getRatings: () => Effect.succeed([]),
+          setRating: () => Effect.die("not used"),
+          listLibrary: () => Stream.empty
+        }
+        const summary = yield* songs([...ids(5), "i.song0", "i.none"]).pipe(
+          Batch.run({ concurrency: 2 }),
+          Effect.provide(Layer.succeed(AppleMusicRatings.AppleMusicRatings, service))
+        )
+        assert.deepStrictEqual(
+          [summary.requested, summary.deleted, summary.skipped, summary.absent, summary.requests],
+          [7, 5, 1, 1, 0]
+        )
+        assert.strictEqual(ratings.size, 0)
+      }))
+
+    it.effect("Batch.run is dual: data-first and data-last give the same summary", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        yield* store.seed(rated(ids(6)))
+        const first = yield* Batch.run(songs(ids(3)), { maxDeletions: 2 })
+        const last = yield* songs(ids(6).slice(3)).pipe(Batch.run({ maxDeletions: 2 }))
+        assert.deepStrictEqual([first.deleted, first.capReached], [2, true])
+        assert.deepStrictEqual({ ...last, elapsedMillis: 0 }, { ...first, elapsedMillis: 0 })
+        assert.strictEqual(yield* store.count(), 2)
+        const noOptions = yield* Batch.run(songs(["i.song2"]))
+        assert.deepStrictEqual([noOptions.deleted, yield* store.count()], [1, 1])
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+    it.effect("without a rate the engine waits on the client's own limiter, and a stop ends that wait", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        yield* store.seed(rated(ids(10)))
+        const journal = yield* Journal.memory()
+        const stop = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(
+          Batch.run(songs(ids(10)), { concurrency: 4, journal, stop: Deferred.await(stop) })
+        )
+        yield* TestClock.adjust("1 second")
+        yield* Deferred.succeed(stop, undefined)
+        const summary = yield* Fiber.join(fiber)
+        // The client allows one request per 1,000 s: the lookup took the first slot, nothing else was sent.
+        assert.deepStrictEqual([summary.stoppedBy, summary.deleted, summary.requests], ["Interrupted", 0, 1])
+        assert.strictEqual(yield* store.count(), 10)
+        assert.deepStrictEqual(journal.lines.map((entry) => entry.outcome), [])
+      }).pipe(Effect.provide(InMemoryRatings.layer({ rate: 0.001 }))))
+  })
+
   describe("restore", () => {
     const at = "2025-01-01T00:00:00.000Z"
     const deletedLines = (list: ReadonlyArray<string>, value: 1 | -1 = -1): Array<Journal.Entry> =>
       list.map((id) => ({ outcome: "deleted", kind: "library-songs", id, value, at }))
     const puts = (requests: ReadonlyArray<{ readonly _tag: string; readonly id?: string }>) =>
       requests.flatMap((request) => request._tag === "SetRating" ? [request.id] : [])
-    /** The journal's outcome lines: each PUT's write-ahead `restore-intent` before it is left out. */
-    const outcomes = (lines: ReadonlyArray<Journal.Entry>) =>
-      lines.filter((entry) => entry.outcome !== "restore-intent")
+
+    it.effect("restore's outcome is Restored, counted in restored (never deleted), in the summary and progress", () =>
+      Effect.gen(function*() {
+        const store = yield* InMemoryRatings.InMemoryRatings
+        const journal = yield* Journal.memory([
+          ...deletedLines(["i.a", "i.b"], -1),
+          { outcome: "restored", kind: "library-songs", id: "i.c", value: 1, at }
+        ])
+        const tags: Array<string> = []
+        const snapshots: Array<Batch.Progress> = []
+        const summary = yield* Batch.restore(journal, {
+          onOutcome: (outcome) => Effect.sync(() => void tags.push(`${outcome._tag} ${outcome.target.id}`)),
+          onProgress: (progress) => Effect.sync(() => void snapshots.push(progress))
+        })
+        assert.deepStrictEqual(tags.sort(), ["Restored i.a", "Restored i.b", "Skipped i.c"])
+        assert.deepStrictEqual([summary.restored, summary.deleted, summary.skipped, summary.requests], [2, 0, 1, 2])
+        const last = snapshots.at(-1)!
+        assert.deepStrictEqual([last.done, last.restored, last.deleted, last.total], [true, 2, 0, 3])
+        assert.strictEqual(yield* store.lookup("library-songs", "i.a"), -1)
+      }).pipe(Effect.provide(InMemoryRatings.layer())))
 
     it.effect("a PUT answering 503 until the retries run out is failed and restore-failed, never restored", () =>
       Effect.gen(function*() {
@@ -341,9 +439,11 @@ describe("Batch", () => {
         ])
         assert.deepStrictEqual(puts(yield* store.requests), [...Array(9).fill("i.a"), ...Array(9).fill("i.b")])
         assert.deepStrictEqual(
-          outcomes(journal.lines).slice(2).map((entry) => [entry.outcome, entry.id, entry.value, entry.error]),
+          journal.lines.slice(2).map((entry) => [entry.outcome, entry.id, entry.value, entry.error]),
           [
+            ["restore-intent", "i.a", -1, undefined],
             ["restore-failed", "i.a", -1, "ServerError"],
+            ["restore-intent", "i.b", 1, undefined],
             ["restore-failed", "i.b", 1, "ServerError"]
           ]
         )
@@ -355,8 +455,10 @@ describe("Batch", () => {
         assert.strictEqual(puts(yield* store.requests).length, 20)
         assert.strictEqual(yield* store.lookup("library-songs", "i.a"), -1)
         assert.strictEqual(yield* store.lookup("library-songs", "i.b"), 1)
-        assert.deepStrictEqual(outcomes(journal.lines).slice(4).map((entry) => [entry.outcome, entry.id]), [
+        assert.deepStrictEqual(journal.lines.slice(6).map((entry) => [entry.outcome, entry.id]), [
+          ["restore-intent", "i.a"],
           ["restored", "i.a"],
+          ["restore-intent", "i.b"],
           ["restored", "i.b"]
         ])
       }).pipe(Effect.provide(InMemoryRatings.layer())))
@@ -379,9 +481,12 @@ describe("Batch", () => {
         assert.deepStrictEqual([summary.restored, summary.failed, summary.stoppedBy], [2, 1, "Forbidden"])
         assert.include(summary.stopMessage ?? "", "Re-authorize")
         assert.deepStrictEqual(sent, targets.slice(0, 3))
-        assert.deepStrictEqual(outcomes(journal.lines).slice(10).map((entry) => [entry.outcome, entry.id]), [
+        assert.deepStrictEqual(journal.lines.slice(10).map((entry) => [entry.outcome, entry.id]), [
+          ["restore-intent", "i.r0"],
           ["restored", "i.r0"],
+          ["restore-intent", "i.r1"],
           ["restored", "i.r1"],
+          ["restore-intent", "i.r2"],
           ["restore-failed", "i.r2"]
         ])
 

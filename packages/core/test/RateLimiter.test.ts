@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RateLimiter } from "@unrate/core"
-import { Clock, Duration, Effect, Fiber, Option, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, FiberRef, Option, TestClock } from "effect"
+import { globalValue } from "effect/GlobalValue"
 
 describe("RateLimiter", () => {
   it.effect("spaces requests at the configured rate across fibers", () =>
@@ -106,5 +107,14 @@ describe("RateLimiter", () => {
       yield* limiter.succeeded
       yield* limiter.rateLimited(Option.none())
       assert.strictEqual(yield* limiter.currentRate, 50)
+    }))
+
+  it.effect("currentOverride is one global FiberRef: a second copy of the module would share it", () =>
+    Effect.gen(function*() {
+      const registered = globalValue(Symbol.for("@unrate/core/RateLimiter/currentOverride"), () => undefined)
+      assert.strictEqual(registered, RateLimiter.currentOverride)
+      const slow = yield* RateLimiter.make({ rate: 1 })
+      const seen = yield* FiberRef.get(registered!).pipe(RateLimiter.withLimiter(slow))
+      assert.deepStrictEqual(seen, Option.some(slow))
     }))
 })

@@ -89,6 +89,7 @@ export const batchText = (
 export const declinedSummary = (requested: number): Batch.Summary => ({
   requested,
   deleted: 0,
+  restored: 0,
   absent: 0,
   failed: 0,
   invalid: 0,
@@ -122,7 +123,7 @@ export const unrecordedText = (unrecorded: ReadonlyArray<Batch.Unrecorded>): str
   ].join("\n") + "\n"
 
 /** The `--json` object of `restore`. @internal */
-export const restoreJson = (summary: Batch.RestoreSummary, journal: string): Record<string, unknown> => ({
+export const restoreJson = (summary: Batch.Summary, journal: string): Record<string, unknown> => ({
   command: "restore",
   restored: summary.restored,
   failed: summary.failed,
@@ -135,7 +136,7 @@ export const restoreJson = (summary: Batch.RestoreSummary, journal: string): Rec
 })
 
 /** @internal */
-export const restoreText = (journal: string, summary: Batch.RestoreSummary): string =>
+export const restoreText = (journal: string, summary: Batch.Summary): string =>
   [
     `unrate restore ${journal}: ${plural(summary.restored, "restored")}, ${plural(summary.failed, "failed")}, ${
       plural(summary.skipped, "skipped")
@@ -184,22 +185,28 @@ const eta = (seconds: number | undefined) =>
     ? `${Math.ceil(seconds)} s`
     : `${Math.ceil(seconds / 60)} min`
 
+const settledOf = (progress: Batch.Progress) =>
+  progress.deleted + progress.restored + progress.absent + progress.failed + progress.invalid + progress.skipped +
+  progress.planned
+
+/** The counts of a snapshot that happened (failures always): the same words for delete, sweep and restore. */
+const countsText = (progress: Batch.Progress): string =>
+  ([
+    [progress.deleted, "deleted"],
+    [progress.restored, "restored"],
+    [progress.absent, "absent"],
+    [progress.failed + progress.invalid, "failed"],
+    [progress.skipped, "skipped"],
+    [progress.planned, "planned"]
+  ] as const).filter(([n, word]) => n > 0 || word === "failed").map(([n, word]) => `${n} ${word}`).join(", ")
+
 /** One plain progress line. @internal */
 export const progressLine = (label: string, progress: Batch.Progress): string => {
-  if (label === "restore") {
-    return `restore: ${progress.deleted}/${
-      progress.total ?? "?"
-    } restored, ${progress.failed} failed, ${progress.skipped} skipped, ${
-      progress.requestsPerSecond.toFixed(1)
-    } req/s, ETA ${eta(progress.etaSeconds)}\n`
-  }
-  const settled = progress.deleted + progress.absent + progress.failed + progress.invalid + progress.skipped +
-    progress.planned
   const of = progress.total === undefined ? "" : `/${progress.total}`
   const scan = progress.scanned > 0 ? `${progress.scanned} scanned, ${progress.matched} matched; ` : ""
-  return `${label}: ${scan}${settled}${of} done (${progress.deleted} deleted, ${progress.absent} absent, ${progress.failed} failed, ${progress.invalid} invalid, ${progress.skipped} skipped${
-    progress.planned > 0 ? `, ${progress.planned} planned` : ""
-  }), ${progress.requestsPerSecond.toFixed(1)} req/s, ${progress.retries} retries, ETA ${eta(progress.etaSeconds)}\n`
+  return `${label}: ${scan}${settledOf(progress)}${of} done (${countsText(progress)}), ${
+    progress.requestsPerSecond.toFixed(1)
+  } req/s, ${progress.retries} retries, ETA ${eta(progress.etaSeconds)}\n`
 }
 
 /**
@@ -260,9 +267,7 @@ export const makeProgress = (
     }
     const bar = new CliProgress.SingleBar({
       stream: process.stderr,
-      format: label === "restore"
-        ? `${label} {bar} {value}/{totalText} | {deleted} restored, {failed} failed | {rps} req/s | ETA {etaText}`
-        : `${label} {bar} {value}/{totalText} | {deleted} deleted, {absent} absent, {failed} failed | {rps} req/s | ETA {etaText}`,
+      format: `${label} {bar} {value}/{totalText} | {counts} | {rps} req/s | ETA {etaText}`,
       barCompleteChar: "█",
       barIncompleteChar: "░",
       hideCursor: true,
@@ -273,14 +278,11 @@ export const makeProgress = (
     let started = false
     const draw = (progress: Batch.Progress) =>
       Effect.sync(() => {
-        const settled = progress.deleted + progress.absent + progress.failed + progress.invalid + progress.skipped +
-          progress.planned
+        const settled = settledOf(progress)
         const total = progress.total ?? Math.max(progress.matched, progress.requested, settled, 1)
         const payload = {
           totalText: progress.total === undefined ? `${total}…` : String(total),
-          deleted: progress.deleted,
-          absent: progress.absent,
-          failed: progress.failed + progress.invalid,
+          counts: countsText(progress),
           rps: progress.requestsPerSecond.toFixed(1),
           etaText: progress.done ? "done" : eta(progress.etaSeconds)
         }

@@ -1,0 +1,254 @@
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import type { RequestOptions, Service } from "../AppleMusicRatings.js"
+import { AppleMusicRatings } from "../AppleMusicRatings.js"
+import type { Failure, Options, Outcome, Summary, Target } from "../Batch.js"
+import type { Entry } from "../Journal.js"
+import * as RateLimiter from "../RateLimiter.js"
+import type { RatingsError } from "../RatingsError.js"
+import { isAuthError } from "../RatingsError.js"
+import * as attempts from "./attempts.js"
+import * as journalOf from "./batchJournal.js"
+import type { State } from "./batchState.js"
+import { count, noteFailure, stopOnRequest, stopWith, summaryOf, withProgress } from "./batchState.js"
+import { workers } from "./batchWorkers.js"
+
+const defaultConcurrency = 8
+
+/**
+ * What the engine is fed: a target to send, an outcome a feeder already knows
+ * (an invalid id, a skip, a lookup's answer), or a target that cannot be sent
+ * (counted as failed, never journaled).
+ *
+ * @internal
+ */
+export type Item =
+  | { readonly _tag: "Settled"; readonly outcome: Outcome }
+  | { readonly _tag: "Pending"; readonly target: Target }
+  | { readonly _tag: "Unsendable"; readonly failure: Failure }
+
+/** @internal */
+export const settled = (outcome: Outcome): Item => ({ _tag: "Settled", outcome })
+
+/** The request a batch makes for each target, and how its answers are recorded. @internal */
+export interface Action {
+  readonly send: (service: Service, target: Target, options: RequestOptions) => Effect.Effect<unknown, RatingsError>
+  readonly settle: (target: Target, result: Either.Either<unknown, RatingsError>) => Outcome
+  /** Made durable before the request is sent. */
+  readonly intent: (target: Target, at: string) => Entry
+  /** The entry of an outcome; undefined: not written. */
+  readonly entryOf: (outcome: Outcome, at: string) => Entry | undefined
+}
+
+/** The engine's options: a delete batch's (a restore's are a part of them). @internal */
+export type EngineOptions = Options
+
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
+/** Records outcomes (counts, journal, `onOutcome`) and makes intents durable. */
+const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
+  const journal = options.journal
+  const failed = (entry: Entry, keep: boolean) => (error: { readonly message: string }) =>
+    Effect.zipRight(
+      Effect.sync(() => void (keep ? state.unrecorded.push(journalOf.unrecordedOf(entry)) : undefined)),
+      stopWith(state.control, "JournalError", error.message)
+    )
+  const record = (outcome: Outcome): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      count(state, outcome)
+      const entry = journal === undefined ? undefined : action.entryOf(outcome, yield* now)
+      if (journal !== undefined && entry !== undefined) {
+        yield* Effect.catchAll(journalOf.appendDurably(journal, entry), failed(entry, true))
+      }
+      if (options.onOutcome !== undefined) yield* options.onOutcome(outcome)
+    })
+  /** False (and the batch stopped) when the journal refuses the intent: the request is then not sent. */
+  const intend = (target: Target): Effect.Effect<boolean> =>
+    journal === undefined ? Effect.succeed(true) : Effect.flatMap(now, (at) => {
+      const entry = action.intent(target, at)
+      return journalOf.appendDurably(journal, entry).pipe(
+        Effect.as(true),
+        Effect.catchAll((error) => Effect.as(failed(entry, false)(error), false))
+      )
+    })
+  return { record, intend }
+}
+
+/** The cap on deletions: a permit per deletion (or plan); reaching the cap stops the batch. */
+const makeCap = (state: State, maxDeletions: number | undefined) =>
+  Effect.gen(function*() {
+    const control = state.control
+    const permits = maxDeletions === undefined ? undefined : yield* Effect.makeSemaphore(maxDeletions)
+    const capReached = yield* Deferred.make<void>()
+    const reachCap = Effect.zipRight(
+      Effect.sync(() => {
+        control.stopped = true
+        control.capReached = true
+      }),
+      Deferred.succeed(capReached, undefined)
+    )
+    if (maxDeletions === 0) yield* reachCap
+    const acquire: Effect.Effect<boolean> = permits === undefined
+      ? Effect.succeed(true)
+      : Effect.raceFirst(Effect.as(permits.take(1), true), Effect.as(Deferred.await(capReached), false))
+    const release = permits === undefined ? Effect.void : permits.release(1)
+    const afterDeletion = Effect.suspend(() => {
+      const total = state.counters.deleted + state.counters.restored + state.counters.planned
+      return maxDeletions !== undefined && total >= maxDeletions ? reachCap : Effect.void
+    })
+    return { acquire, release, afterDeletion }
+  })
+
+/**
+ * Waits for a slot of the limiter; answers false, at once, if the batch stops
+ * first. A slot free now costs no race. Without a limiter (a service not made
+ * by `AppleMusicRatings.make`, no `rate`) the service paces itself.
+ */
+const waitSlot = (limiter: RateLimiter.RateLimiter | undefined, state: State): Effect.Effect<boolean> => {
+  const control = state.control
+  if (control.stopped) return Effect.succeed(false)
+  if (limiter === undefined) return Effect.succeed(true)
+  const stopped = Effect.as(Deferred.await(control.signal), false)
+  return limiter.reserve === undefined
+    ? Effect.raceFirst(Effect.as(limiter.take, true), stopped)
+    : Effect.flatMap(
+      limiter.reserve,
+      (millis) => millis <= 0 ? Effect.succeed(true) : Effect.raceFirst(Effect.as(Effect.sleep(millis), true), stopped)
+    )
+}
+
+/** The limiter for a request whose first slot {@link waitSlot} already took: retries wait again. */
+const prepaid = (limiter: RateLimiter.RateLimiter): RateLimiter.RateLimiter => {
+  let paid = true
+  return {
+    ...limiter,
+    take: Effect.suspend(() => {
+      if (!paid) return limiter.take
+      paid = false
+      return Effect.void
+    })
+  }
+}
+
+const isDeletion = (outcome: Outcome) =>
+  outcome._tag === "Deleted" || outcome._tag === "Restored" || outcome._tag === "Planned"
+
+interface Worker {
+  readonly state: State
+  readonly action: Action
+  readonly service: Service
+  readonly limiter: RateLimiter.RateLimiter | undefined
+  readonly options: EngineOptions
+  readonly recorder: ReturnType<typeof makeRecorder>
+  readonly cap: Effect.Effect.Success<ReturnType<typeof makeCap>>
+}
+
+/** Sends one target's request (the first one alone), waiting for a slot and its intent first. */
+const makeSendOne = (worker: Worker) =>
+  Effect.gen(function*() {
+    const { action, cap, limiter, recorder, service, state } = worker
+    const control = state.control
+    const request = { ...(worker.options.language === undefined ? {} : { language: worker.options.language }) }
+    // The first request goes alone: refused tokens then cost exactly one request, not `concurrency` of them.
+    const firstAnswered = yield* Deferred.make<void>()
+    let firstTaken = false
+    return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) =>
+      Effect.gen(function*() {
+        const first = !firstTaken
+        firstTaken = true
+        if (!first) {
+          yield* Deferred.await(firstAnswered)
+          if (control.stopped) return yield* cap.release
+        }
+        // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before sending.
+        if (!(yield* restore(waitSlot(limiter, state))) || control.stopped || !(yield* recorder.intend(target))) {
+          if (first) yield* Deferred.succeed(firstAnswered, undefined)
+          return yield* cap.release
+        }
+        const send = action.send(service, target, request)
+        const result = yield* Effect.either(
+          limiter === undefined ? send : RateLimiter.withLimiter(send, prepaid(limiter))
+        )
+        if (first) yield* Deferred.succeed(firstAnswered, undefined)
+        const outcome = action.settle(target, result)
+        if (outcome._tag === "Failed" && isAuthError(outcome.error)) {
+          yield* stopWith(control, outcome.error._tag, outcome.error.message)
+        }
+        yield* recorder.record(outcome)
+        yield* isDeletion(outcome) ? cap.afterDeletion : cap.release
+      })
+  })
+
+/** What a worker does with one item. */
+const makeProcess = (worker: Worker) =>
+  Effect.gen(function*() {
+    const { cap, recorder, state } = worker
+    const sendOne = yield* makeSendOne(worker)
+    const pending = (target: Target): Effect.Effect<void> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          if (state.control.stopped || !(yield* restore(cap.acquire))) return
+          if (state.control.stopped) return yield* cap.release
+          if (worker.options.dryRun === true) {
+            yield* recorder.record({ _tag: "Planned", target })
+            return yield* cap.afterDeletion
+          }
+          yield* sendOne(target, restore)
+        })
+      )
+    return (item: Item): Effect.Effect<void> =>
+      item._tag === "Settled"
+        ? recorder.record(item.outcome)
+        : item._tag === "Unsendable"
+        ? Effect.sync(() => noteFailure(state, item.failure))
+        : pending(item.target)
+  })
+
+/**
+ * The one batch engine: runs a feeder's items through `concurrency` workers,
+ * with one limiter (the batch's `rate`, or the client's), the cap, the stop
+ * control, the journal and progress; requests and retries are counted by the
+ * service as it sends them.
+ *
+ * @internal
+ */
+export const execute = <E, R>(
+  state: State,
+  source: Stream.Stream<Item, E, R>,
+  action: Action,
+  options: EngineOptions
+): Effect.Effect<Summary, E, R | AppleMusicRatings> =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const service = yield* AppleMusicRatings
+    const own = options.rate === undefined ? undefined : yield* RateLimiter.make({ rate: options.rate })
+    const limiter = own ?? attempts.clientLimiterOf(service)
+    const maxDeletions = options.maxDeletions === undefined ? undefined : Math.max(0, Math.floor(options.maxDeletions))
+    const cap = yield* makeCap(state, maxDeletions)
+    const worker: Worker = {
+      state,
+      action,
+      service,
+      limiter,
+      options,
+      cap,
+      recorder: makeRecorder(state, action, options)
+    }
+    const process = yield* makeProcess(worker)
+    const counters = state.counters
+    const onAttempt = (retry: boolean) => {
+      counters.requests++
+      if (retry) counters.retries++
+    }
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency))
+    yield* workers(Stream.takeWhile(source, () => !state.control.stopped), concurrency, process).pipe(
+      (effect) => own === undefined ? effect : RateLimiter.withLimiter(effect, own),
+      Effect.locally(attempts.currentOnAttempt, onAttempt),
+      stopOnRequest(options.stop, state.control),
+      (effect) => withProgress(effect, counters, options)
+    )
+    return summaryOf(state, options.dryRun ?? false, (yield* Clock.currentTimeMillis) - started)
+  })

@@ -6,6 +6,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Spelling from "./Spelling.js"
 
 /**
  * Ratings of items in the user's library.
@@ -107,20 +108,6 @@ export const fromLibrarySegment = (segment: string): LibraryRatingKind | undefin
   return isLibraryKind(kind) ? kind : undefined
 }
 
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]!
-}
-
 /**
  * The kinds closest to a misspelled one, best first (at most two).
  *
@@ -133,8 +120,8 @@ export const suggest = (input: string): ReadonlyArray<RatingKind> => {
     .map((kind) => ({
       kind,
       score: Math.min(
-        distance(normalized, kind),
-        distance(normalized, kind.replace(/^library-/, "")) + (kind.startsWith("library-") ? 1 : 0)
+        Spelling.distance(normalized, kind),
+        Spelling.distance(normalized, kind.replace(/^library-/, "")) + (kind.startsWith("library-") ? 1 : 0)
       )
     }))
     .filter(({ score }) => score <= 3)

@@ -69,6 +69,11 @@ export * as RatingValue from "./RatingValue.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Spelling from "./Spelling.js"
+
+/**
  * @since 0.1.0
  */
 export * as Batch from "./Batch.js"

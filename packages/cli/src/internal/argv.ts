@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import type * as Usage from "@effect/cli/Usage"
+import { Spelling } from "@unrate/core"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
@@ -61,31 +62,6 @@ const collect = (usage: Usage.Usage, into: Array<OptionSpec>): Array<OptionSpec>
 export const optionsOf = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   collect(Command.getUsage(command), [])
 
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]!
-}
-
-/** The closest of `words` to `word` (ignoring case), if it is close enough to be what was meant. @internal */
-export const nearest = (word: string, words: ReadonlyArray<string>): string | undefined => {
-  const lower = word.toLowerCase()
-  let best: { word: string; distance: number } | undefined
-  for (const candidate of words) {
-    const d = distance(lower, candidate.toLowerCase())
-    if (best === undefined || d < best.distance) best = { word: candidate, distance: d }
-  }
-  return best !== undefined && best.distance <= Math.max(2, Math.floor(lower.length / 3)) ? best.word : undefined
-}
-
 /** Short options people reach for out of habit, and what unrate calls them. */
 const habits: Record<string, string> = { "-n": "--dry-run", "-y": "--yes", "-j": "--json", "-f": "--ids-file" }
 
@@ -96,7 +72,7 @@ const unknownOption = (arg: string, options: ReadonlyArray<OptionSpec>, command:
   const names = options.map((option) => option.name).filter((option) => option.startsWith("--"))
   const suggestion = habits[normal] !== undefined && names.includes(habits[normal])
     ? habits[normal]
-    : nearest(normal.replace(/^-+/, ""), names.map((option) => option.slice(2)))?.replace(/^/, "--")
+    : Spelling.nearest(normal.replace(/^-+/, ""), names.map((option) => option.slice(2)))?.replace(/^/, "--")
   const why = dashes !== null
     ? ` (it starts with ${JSON.stringify(dashes[0][0])}, not "-")`
     : suggestion !== undefined && suggestion.toLowerCase() === normal.toLowerCase()
@@ -110,7 +86,7 @@ const unknownOption = (arg: string, options: ReadonlyArray<OptionSpec>, command:
 
 const checkValue = (option: OptionSpec, value: string, command: string): ArgvProblem | undefined => {
   if (option.choices === undefined || option.choices.includes(value)) return undefined
-  const suggestion = nearest(value, option.choices)
+  const suggestion = Spelling.nearest(value, option.choices)
   return {
     problem: `${option.name} must be one of ${option.choices.join(", ")}; got ${JSON.stringify(value)}${
       suggestion === undefined ? "" : `; did you mean ${suggestion}?`
@@ -173,7 +149,7 @@ export const check = (
   const names = commands.map((command) => [...Command.getNames(command)][0]!)
   const index = names.indexOf(first)
   if (index < 0) {
-    const suggestion = nearest(first, names)
+    const suggestion = Spelling.nearest(first, names)
     return Either.left({
       problem: `unknown command ${JSON.stringify(first)}; ${
         suggestion === undefined ? `the commands are ${names.join(", ")}` : `did you mean ${suggestion}?`

@@ -5,7 +5,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { AppleMusicRatings } from "@unrate/core"
 import { Batch, LanguageTag, RatingKind } from "@unrate/core"
-import { AppleMusicConfig, IdsFile, JournalFile, NodeAppleMusic } from "@unrate/platform"
+import { AppleMusicClient, AppleMusicConfig, IdsFile, JournalFile, NodeAppleMusic } from "@unrate/platform"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
@@ -114,14 +114,7 @@ export const clientLayer = Effect.gen(function*() {
   const settings = yield* AppleMusicConfig.load.pipe(
     Effect.mapError((error) => usage(error.message))
   )
-  return NodeAppleMusic.layer({
-    baseUrl: settings.baseUrl,
-    userToken: settings.userToken,
-    developerToken: settings.developerToken._tag === "Token"
-      ? settings.developerToken.token
-      : settings.developerToken.material,
-    rate: Infinity
-  })
+  return NodeAppleMusic.layer({ ...AppleMusicClient.fromLoaded(settings), rate: Infinity })
 })
 
 const engineOptions = (flags: BatchFlags) => ({

@@ -8,7 +8,7 @@ import {
   RatingsError,
   RetryPolicy
 } from "@unrate/core"
-import { Chunk, Deferred, Effect, Fiber, Layer, Stream, TestClock } from "effect"
+import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Stream, TestClock } from "effect"
 
 const songs = (ids: ReadonlyArray<string>) =>
   Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id })))
@@ -365,6 +365,28 @@ describe("Batch", () => {
           [7, 5, 1, 1, 0]
         )
         assert.strictEqual(ratings.size, 0)
+      }))
+
+    it.effect("a defect in the DELETEs ends the batch with that defect instead of hanging", () =>
+      Effect.gen(function*() {
+        const service: AppleMusicRatings.Service = {
+          deleteRating: () => Effect.die("a bug in a hand-written service"),
+          getRating: () => Effect.die("not used"),
+          getRatings: () => Effect.succeed([]),
+          setRating: () => Effect.die("not used"),
+          listLibrary: () => Stream.empty
+        }
+        const exit = yield* Batch.run(songs(ids(1000)), { concurrency: 2 }).pipe(
+          Effect.provide(Layer.succeed(AppleMusicRatings.AppleMusicRatings, service)),
+          Effect.exit
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) {
+          assert.deepStrictEqual(
+            [...new Set(Chunk.toReadonlyArray(Cause.defects(exit.cause)))],
+            ["a bug in a hand-written service"]
+          )
+        }
       }))
 
     it.effect("Batch.run is dual: data-first and data-last give the same summary", () =>

@@ -155,12 +155,16 @@ const makeSendOne = (worker: Worker) =>
     // The first request goes alone: refused tokens then cost exactly one request, not `concurrency` of them.
     const firstAnswered = yield* Deferred.make<void>()
     let firstTaken = false
-    return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) =>
-      Effect.gen(function*() {
-        const first = !firstTaken
-        firstTaken = true
+    return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) => {
+      const first = !firstTaken
+      firstTaken = true
+      // Whatever ends the first request (an answer, a stop, a defect, an interruption) lets the others go.
+      const answered = first
+        ? Effect.ensuring(Deferred.succeed(firstAnswered, undefined))
+        : <A>(e: Effect.Effect<A>) => e
+      return Effect.gen(function*() {
         if (!first) {
-          yield* Deferred.await(firstAnswered)
+          yield* restore(Deferred.await(firstAnswered))
           if (control.stopped) return yield* cap.release
         }
         // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before sending.
@@ -179,7 +183,8 @@ const makeSendOne = (worker: Worker) =>
         }
         yield* recorder.record(outcome)
         yield* isDeletion(outcome) ? cap.afterDeletion : cap.release
-      })
+      }).pipe(answered)
+    }
   })
 
 /** What a worker does with one item. */

@@ -1,5 +1,4 @@
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 
@@ -9,7 +8,9 @@ const finished: unique symbol = Symbol("finished")
  * Runs `work` on every element with `concurrency` workers pulling from a small
  * queue: memory stays bounded by the concurrency, and (unlike a fiber per
  * element) the cost per element stays small. A failing source lets the
- * workers finish what they took, then fails.
+ * workers finish what they took, then fails. A worker that dies (a defect)
+ * interrupts the other workers and the source: the defect is the result,
+ * instead of a feeder blocked forever on a queue nobody takes from.
  *
  * @internal
  */
@@ -27,9 +28,13 @@ export const workers = <A, E, R>(
         yield* work(item)
       }
     })
-    const fibers = yield* Effect.forEach(Array.from({ length: concurrency }), () => Effect.fork(worker))
-    const fed = yield* Effect.exit(Stream.runForEach(source, (item) => Queue.offer(queue, item)))
-    for (let i = 0; i < concurrency; i++) yield* Queue.offer(queue, finished)
-    yield* Fiber.joinAll(fibers)
+    const feed = Effect.exit(Stream.runForEach(source, (item) => Queue.offer(queue, item))).pipe(
+      Effect.tap(() => Queue.offerAll(queue, Array.from({ length: concurrency }, () => finished)))
+    )
+    const pool = Effect.all(Array.from({ length: concurrency }, () => worker), {
+      concurrency: "unbounded",
+      discard: true
+    })
+    const [fed] = yield* Effect.all([feed, pool], { concurrency: 2 })
     return yield* fed
   })

@@ -37,7 +37,13 @@ describe("unrate: nothing deleted by accident", () => {
           [["delet", "library-songs", "i.AAA"], "unknown command \"delet\"; did you mean delete?"],
           [["delete", "library-songs", "i.AAA", "--rate", "1e-7"], "--rate must be"],
           [["delete", "library-songs", "i.AAA", "--concurrency", "many"], "'many' is not a integer"],
-          [["delete", "library-songs", "i.AAA", "--journal", "j.jsonl", "--no-journal"], "contradict"]
+          [["delete", "library-songs", "i.AAA", "--journal", "j.jsonl", "--no-journal"], "contradict"],
+          [
+            ["delete", "library-songs", "i.AAA", "i.BBB", "--journal", "--dry-run"],
+            "--journal needs a value, but --dry-run"
+          ],
+          [["delete", "library-songs", "--dry-run", "0", "i.AAA"], "--dry-run takes no value, and \"0\" after it"],
+          [["delete", "library-songs", "--yes", "n", "i.AAA"], "--yes takes no value, and \"n\" after it"]
         ]
         for (const [args, message] of cases) {
           const result = yield* run(args, { env })

@@ -95,6 +95,11 @@ const checkValue = (option: OptionSpec, value: string, command: string): ArgvPro
   }
 }
 
+/** What @effect/cli takes as the value of a flag written after it. */
+const booleanWords = /^(true|false|yes|no|y|n|on|off|1|0)$/i
+
+const looksLikeOption = (arg: string) => (arg.startsWith("-") && !/^-\d/.test(arg)) || dashLike.test(arg)
+
 /** Checks the arguments after the command name; ends at `--`. */
 const checkCommandArgs = (
   args: ReadonlyArray<string>,
@@ -114,11 +119,26 @@ const checkCommandArgs = (
     ]
     const option = options.find((candidate) => candidate.name === name)
     if (option === undefined) return unknownOption(arg, options, command)
+    const next = args[i + 1]
     if (!option.takesValue) {
       if (inline !== undefined) return { problem: `${name} takes no value; got ${JSON.stringify(arg)}`, command }
+      // @effect/cli would read such a word as the flag's value (`--dry-run 0` is "no dry run"), never as an id.
+      if (next !== undefined && booleanWords.test(next)) {
+        return {
+          problem: `${name} takes no value, and ${JSON.stringify(next)} after it would be read as one; ` +
+            `put ids after --, e.g. ${name} -- ${next}`,
+          command
+        }
+      }
       continue
     }
-    const value = inline ?? args[i + 1]
+    if (inline === undefined && next !== undefined && next !== "-" && looksLikeOption(next)) {
+      return {
+        problem: `${name} needs a value, but ${next} follows it; write ${name}=VALUE for a value that starts with "-"`,
+        command
+      }
+    }
+    const value = inline ?? next
     if (value === undefined) return { problem: `${name} needs a value`, command }
     if (inline === undefined) i++
     const bad = checkValue(option, value, command)

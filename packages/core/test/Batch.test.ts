@@ -308,6 +308,30 @@ describe("Batch", () => {
       assert.deepStrictEqual([nothing.matched, asked.length], [0, 2])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  it.effect("a stop during a sweep's scan ends the scan and asks nothing", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      const service: AppleMusicRatings.Service = {
+        deleteRating: () => Effect.die("nothing may be deleted"),
+        getRating: () => Effect.die("not used"),
+        getRatings: (_kind, ids) =>
+          Effect.succeed([...ids].map((id) => ({ kind: "library-songs" as const, id, value: -1 as const }))),
+        setRating: () => Effect.die("not used"),
+        // A library whose listing never ends, as a long one seems to a person pressing Ctrl-C.
+        listLibrary: () =>
+          Stream.concat(Stream.fromIterable(ids(150).map((id) => ({ id, type: "library-songs" }))), Stream.never)
+      }
+      const stop = yield* Deferred.make<void>()
+      const fiber = yield* Batch.sweep("library-songs", {
+        stop: Deferred.await(stop),
+        confirm: () => Effect.sync(() => ++asked > 0)
+      }).pipe(Effect.provide(Layer.succeed(AppleMusicRatings.AppleMusicRatings, service)), Effect.fork)
+      yield* TestClock.adjust("1 second")
+      yield* Deferred.succeed(stop, undefined)
+      const summary = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([summary.stoppedBy, summary.deleted, asked], ["Interrupted", 0, 0])
+    }))
+
   it.effect("a sweep whose listing is refused stops with the error's tag", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

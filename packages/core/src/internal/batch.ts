@@ -1,4 +1,5 @@
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Queue from "effect/Queue"
@@ -134,6 +135,8 @@ const found = (state: State, kind: LibraryRatingKind, options: SweepOptions, onE
     const language = options.language === undefined ? {} : { language: options.language }
     const counters = state.counters
     return service.listLibrary(kind, language).pipe(
+      // A stop (Ctrl-C) ends the scan too, also while a page waits on the limiter.
+      Stream.interruptWhen(Deferred.await(state.control.signal)),
       Stream.tap(() => Effect.sync(() => void counters.scanned++)),
       Stream.grouped(100),
       Stream.mapEffect((chunk) =>
@@ -161,7 +164,7 @@ export const sweep = (
     const confirm = options.confirm
     const targets = confirm === undefined ? matching : Stream.unwrap(Effect.gen(function*() {
       const all = yield* Stream.runCollect(matching)
-      if (sourceError !== undefined || all.length === 0) return Stream.fromChunk(all)
+      if (sourceError !== undefined || all.length === 0 || state.control.stopped) return Stream.fromChunk(all)
       const { matched, scanned } = state.counters
       const yes = yield* confirm({ kind, value: options.value ?? "dislike", scanned, matched })
       if (!yes) yield* stopWith(state.control, "Declined", "the sweep was not confirmed; nothing was deleted")

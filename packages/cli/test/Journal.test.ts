@@ -62,4 +62,25 @@ describe("unrate and its journal", () => {
       assert.strictEqual(JSON.parse(result.stdout).deleted, 1)
       assert.isFalse(Fs.existsSync(`${journal}.lock`))
     }), { timeout: 60_000 })
+
+  it.scopedLive(
+    "runs says what the journal's last lines say: deleted again after a restore is not restored",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        yield* emulator.store.seed([["library-songs", "i.AAA", -1], ["library-songs", "i.BBB", 1]])
+        const env = emulatorEnv(emulator)
+        const journal = tempFile("run.jsonl")
+        const state = Effect.map(run(["runs", "--json"], { env }), (result) => JSON.parse(result.stdout).runs[0].state)
+        const args = ["delete", "library-songs", "i.AAA", "i.BBB", "--journal", journal]
+        assert.strictEqual((yield* run(args, { env })).code, 0)
+        assert.strictEqual(yield* state, "not restored")
+        assert.strictEqual((yield* run(["restore", "--journal", journal], { env })).code, 0)
+        assert.strictEqual(yield* state, "restored")
+        assert.strictEqual((yield* run(args, { env })).code, 0)
+        assert.strictEqual(yield* emulator.store.count(), 0)
+        assert.strictEqual(yield* state, "not restored")
+      }),
+    { timeout: 60_000 }
+  )
 })

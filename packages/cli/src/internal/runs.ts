@@ -105,8 +105,6 @@ const countJournal = (file: string) =>
           const entry = JSON.parse(line) as { outcome?: unknown; kind?: unknown; id?: unknown }
           if (typeof entry.outcome === "string" && typeof entry.id === "string") {
             last.set(`${String(entry.kind)}/${entry.id}`, entry.outcome)
-            if (entry.outcome === "restored") counts.restored++
-            if (entry.outcome === "restore-failed") counts.restoreFailed++
           }
         } catch {
           // A cut-off last line.
@@ -114,7 +112,10 @@ const countJournal = (file: string) =>
         return last
       })
     )
+    // From each target's last line: a rating deleted again after a restore counts as deleted, not restored.
     for (const outcome of outcomes.values()) {
+      if (outcome === "restored") counts.restored++
+      if (outcome === "restore-failed") counts.restoreFailed++
       if (["deleted", "intent", "restored", "restore-failed", "restore-intent"].includes(outcome)) counts.deleted++
       else if (outcome === "absent") counts.absent++
       else if (outcome === "failed") counts.failed++

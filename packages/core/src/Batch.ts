@@ -363,3 +363,13 @@ export const restore: (
   journal: Journal,
   options?: RestoreOptions
 ) => Effect.Effect<RestoreSummary, JournalError, AppleMusicRatings> = internal.restore
+
+/**
+ * The summary of a batch that was declined before it sent anything (a
+ * person answered no): `requested` targets, nothing else, `stoppedBy:
+ * "Declined"`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const declined: (requested: number) => Summary = internal.declined

@@ -308,6 +308,15 @@ describe("Batch", () => {
       assert.deepStrictEqual([nothing.matched, asked.length], [0, 2])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  it("declined: the summary of a batch a person said no to, with nothing sent", () => {
+    const summary = Batch.declined(5)
+    assert.deepStrictEqual(
+      [summary.requested, summary.deleted, summary.planned, summary.requests, summary.dryRun, summary.stoppedBy],
+      [5, 0, 0, 0, false, "Declined"]
+    )
+    assert.deepStrictEqual([summary.failures, summary.unrecorded], [[], []])
+  })
+
   it.effect("a stop during a sweep's scan ends the scan and asks nothing", () =>
     Effect.gen(function*() {
       let asked = 0

@@ -17,7 +17,6 @@ import type { Progress } from "./output.js"
 import {
   batchJson,
   batchText,
-  declinedSummary,
   exitCodeOf,
   restoreJson,
   restoreText,
@@ -285,7 +284,7 @@ export const deleteCommand = Command.make(
           `the ratings listed in ${Option.getOrElse(flags.idsFile, () => "")}` :
           `${total.toLocaleString("en")} ratings`
         if (!(yield* confirmation(yield* ProcessTag, flags, `Delete ${what} of ${kind}?`))) {
-          return yield* finish("delete", kind, flags, { summary: declinedSummary(total ?? 0), journal: null })
+          return yield* finish("delete", kind, flags, { summary: Batch.declined(total ?? 0), journal: null })
         }
       }
       const result = yield* runBatch(

@@ -85,29 +85,6 @@ export const batchText = (
   return `${lines.join("\n")}\n`
 }
 
-/** The summary of a run a person declined before anything was sent. @internal */
-export const declinedSummary = (requested: number): Batch.Summary => ({
-  requested,
-  deleted: 0,
-  restored: 0,
-  absent: 0,
-  failed: 0,
-  invalid: 0,
-  skipped: 0,
-  planned: 0,
-  requests: 0,
-  retries: 0,
-  scanned: 0,
-  matched: 0,
-  elapsedMillis: 0,
-  dryRun: false,
-  stoppedBy: "Declined",
-  stopMessage: "not confirmed; nothing was deleted",
-  capReached: false,
-  failures: [],
-  unrecorded: []
-})
-
 /**
  * What the journal could not take, for stderr: these outcomes happened but are in no file, so they are
  * printed with their values for the person to keep.

@@ -20,7 +20,7 @@ import { execute, settled } from "./batchEngine.js"
 import * as journalOf from "./batchJournal.js"
 import { makeLookup } from "./batchLookup.js"
 import type { State } from "./batchState.js"
-import { makeState, stopWith } from "./batchState.js"
+import { makeState, stopWith, summaryOf } from "./batchState.js"
 
 const deleteAction = (journaled: boolean): Action => ({
   send: (service, target, options) => service.deleteRating(target.kind, target.id, options),
@@ -205,3 +205,13 @@ export const restore = (
     const items = Stream.fromIterable(last.values()).pipe(Stream.map(restoreItem(state)))
     return yield* execute(state, items, restoreAction, { ...options, journal, total: last.size })
   })
+
+/** @internal */
+export const declined = (requested: number): Summary => {
+  const state = makeState()
+  state.counters.requested = requested
+  state.control.stopped = true
+  state.control.stoppedBy = "Declined"
+  state.control.stopMessage = "not confirmed; nothing was deleted"
+  return summaryOf(state, false, 0)
+}

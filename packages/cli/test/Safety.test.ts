@@ -215,16 +215,22 @@ describe("unrate: nothing deleted by accident", () => {
     }), { timeout: 60_000 })
 })
 
+/** An emulated library of 40 songs whose 20 dislikes were swept into a journal. */
+const sweptWithJournal = Effect.gen(function*() {
+  const emulator = yield* Emulator.make({ library: [{ kind: "library-songs", size: 40, dislikes: 0.5 }] })
+  const env = emulatorEnv(emulator)
+  const journal = tempFile("run.jsonl")
+  const swept = yield* run(["sweep", "library-songs", "--journal", journal, "--rate", "500"], { env })
+  assert.strictEqual(swept.code, 0, swept.stderr)
+  return { emulator, env, journal }
+})
+
 describe("unrate restore", () => {
   it.scopedLive(
     "--dry-run sends no PUT; --concurrency and --rate are checked like delete's",
     () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make({ library: [{ kind: "library-songs", size: 40, dislikes: 0.5 }] })
-        const env = emulatorEnv(emulator)
-        const journal = tempFile("run.jsonl")
-        const swept = yield* run(["sweep", "library-songs", "--journal", journal, "--rate", "500"], { env })
-        assert.strictEqual(swept.code, 0, swept.stderr)
+        const { emulator, env, journal } = yield* sweptWithJournal
         const dry = yield* run(["restore", "--journal", journal, "--dry-run", "--json"], { env })
         assert.strictEqual(dry.code, 0, dry.stderr)
         const json = JSON.parse(dry.stdout)
@@ -245,11 +251,7 @@ describe("unrate restore", () => {
     "a 403 stops restore at once with exit 3; what was not put back stays in the journal",
     () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make({ library: [{ kind: "library-songs", size: 40, dislikes: 0.5 }] })
-        const env = emulatorEnv(emulator)
-        const journal = tempFile("run.jsonl")
-        const swept = yield* run(["sweep", "library-songs", "--journal", journal, "--rate", "500"], { env })
-        assert.strictEqual(swept.code, 0, swept.stderr)
+        const { emulator, env, journal } = yield* sweptWithJournal
         yield* emulator.setFaults({ userTokenExpiresAfter: 5 })
         const refused = yield* run(["restore", "--journal", journal, "--concurrency", "1", "--json"], { env })
         assert.strictEqual(refused.code, 3, refused.stderr)

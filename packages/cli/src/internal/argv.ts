@@ -62,6 +62,11 @@ const collect = (usage: Usage.Usage, into: Array<OptionSpec>): Array<OptionSpec>
 export const optionsOf = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   collect(Command.getUsage(command), [])
 
+const nearestOption = (name: string, names: ReadonlyArray<string>): string | undefined => {
+  const found = Spelling.nearest(name.replace(/^-+/, ""), names.map((option) => option.slice(2)))
+  return found === undefined ? undefined : `--${found}`
+}
+
 /** Short options people reach for out of habit, and what unrate calls them. */
 const habits: Record<string, string> = { "-n": "--dry-run", "-y": "--yes", "-j": "--json", "-f": "--ids-file" }
 
@@ -72,7 +77,7 @@ const unknownOption = (arg: string, options: ReadonlyArray<OptionSpec>, command:
   const names = options.map((option) => option.name).filter((option) => option.startsWith("--"))
   const suggestion = habits[normal] !== undefined && names.includes(habits[normal])
     ? habits[normal]
-    : Spelling.nearest(normal.replace(/^-+/, ""), names.map((option) => option.slice(2)))?.replace(/^/, "--")
+    : nearestOption(normal, names)
   const why = dashes !== null
     ? ` (it starts with ${JSON.stringify(dashes[0][0])}, not "-")`
     : suggestion !== undefined && suggestion.toLowerCase() === normal.toLowerCase()

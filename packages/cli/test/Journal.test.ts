@@ -36,7 +36,7 @@ describe("unrate and its journal", () => {
         const emulator = yield* Emulator.make()
         yield* emulator.store.seed([["library-songs", "i.AAA", -1]])
         const journal = tempFile("run.jsonl")
-        Fs.writeFileSync(`${journal}.lock`, String(process.pid))
+        Fs.writeFileSync(`${journal}.lock`, JSON.stringify({ unrate: "journal-lock", pid: process.pid, nonce: "n" }))
         const result = yield* run(["delete", "library-songs", "i.AAA", "--journal", journal], {
           env: emulatorEnv(emulator)
         })
@@ -54,7 +54,10 @@ describe("unrate and its journal", () => {
       yield* emulator.store.seed([["library-songs", "i.AAA", -1]])
       const journal = tempFile("run.jsonl")
       const gone = ChildProcess.spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"])
-      Fs.writeFileSync(`${journal}.lock`, gone.stdout.toString())
+      Fs.writeFileSync(
+        `${journal}.lock`,
+        JSON.stringify({ unrate: "journal-lock", pid: Number(gone.stdout.toString()), nonce: "n" })
+      )
       const result = yield* run(["delete", "library-songs", "i.AAA", "--journal", journal, "--json"], {
         env: emulatorEnv(emulator)
       })

@@ -4,9 +4,11 @@
  * with `jq`, created with mode 0600. Every append is written and synced
  * (fsync) before it completes, concurrent appends sharing one write and one
  * sync. One run at a time: `<path>.lock` holds the pid of the process using
- * the journal. An existing file is checked before anything touches it: a file
- * that is not a journal is refused, byte for byte and mode unchanged. A file
- * cut off mid-line by a crash is read (and continued) from its last whole
+ * the journal; the lock of a process that is gone is taken over, and a file
+ * there that is not an unrate lock is never removed. An existing file is
+ * checked before anything touches it: a file that is not a journal is
+ * refused, byte for byte and mode unchanged. A file cut off mid-line by a
+ * crash is read (and continued) from its last whole
  * line.
  *
  * @example
@@ -29,6 +31,7 @@ import * as Journal from "@unrate/core/Journal"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -170,9 +173,18 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
+/** What an unrate lock holds: anything else in `<path>.lock` is someone else's file and is never removed. */
+const LockContent = Schema.parseJson(Schema.Struct({
+  unrate: Schema.Literal("journal-lock"),
+  pid: Schema.Int.pipe(Schema.positive()),
+  nonce: Schema.String
+}))
+const decodeLock = Schema.decodeUnknownOption(LockContent)
+
 /**
- * Takes `<path>.lock` (created exclusively, holding this process's pid) for
- * the scope; a lock whose process is gone is taken over.
+ * Takes `<path>.lock` (created exclusively, holding this process's pid and a
+ * nonce) for the scope; a lock whose process is gone is taken over, and the
+ * lock is removed on release only while it is still this run's.
  */
 const lock = (
   fs: FileSystem.FileSystem,
@@ -180,30 +192,54 @@ const lock = (
   fail: Fail
 ): Effect.Effect<void, Journal.JournalError, Scope.Scope> => {
   const lockPath = `${path}.lock`
-  const take: Effect.Effect<void, Journal.JournalError> = Effect.gen(function*() {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const created = yield* Effect.either(
-        fs.writeFileString(lockPath, `${process.pid}\n`, { flag: "wx", mode: 0o600 })
-      )
-      if (Either.isRight(created)) return
-      const error = created.left
-      if (error._tag !== "SystemError" || error.reason !== "AlreadyExists") {
-        return yield* fail(`its lock ${lockPath} cannot be created (${error.message})`)
+  const take = (content: string): Effect.Effect<void, Journal.JournalError> =>
+    Effect.gen(function*() {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const created = yield* Effect.either(fs.writeFileString(lockPath, content, { flag: "wx", mode: 0o600 }))
+        if (Either.isRight(created)) return
+        const error = created.left
+        if (error._tag !== "SystemError" || error.reason !== "AlreadyExists") {
+          return yield* fail(`its lock ${lockPath} cannot be created (${error.message})`)
+        }
+        const text = yield* Effect.orElseSucceed(fs.readFileString(lockPath), () => "")
+        const held = decodeLock(text.trim())
+        if (held._tag === "None") {
+          return yield* fail(
+            `is locked by ${lockPath}, which is not an unrate lock (or was cut short by a crash); ` +
+              `remove it if no unrate uses this journal`
+          )
+        }
+        if (isAlive(held.value.pid)) {
+          return yield* fail(`is in use by process ${held.value.pid} (lock ${lockPath}); one run per journal at a time`)
+        }
+        yield* takeOver(fs, lockPath, text)
       }
-      const text = yield* Effect.orElseSucceed(fs.readFileString(lockPath), () => "")
-      const pid = Number(text.trim())
-      if (text.trim() === "" || !Number.isSafeInteger(pid) || pid <= 0) {
-        return yield* fail(`is locked (${lockPath} holds no pid); remove the lock file if no unrate uses this journal`)
-      }
-      if (isAlive(pid)) {
-        return yield* fail(`is in use by process ${pid} (lock ${lockPath}); one run per journal at a time`)
-      }
-      yield* Effect.ignore(fs.remove(lockPath))
-    }
-    return yield* fail(`its lock ${lockPath} cannot be taken`)
+      return yield* fail(`its lock ${lockPath} cannot be taken`)
+    })
+  const release = (content: string) =>
+    Effect.ignore(
+      Effect.flatMap(fs.readFileString(lockPath), (text) => text === content ? fs.remove(lockPath) : Effect.void)
+    )
+  return Effect.gen(function*() {
+    const nonce = (yield* Random.nextInt).toString(36) + (yield* Clock.currentTimeMillis).toString(36)
+    const content = JSON.stringify({ unrate: "journal-lock", pid: process.pid, nonce }) + "\n"
+    yield* Effect.acquireRelease(take(content), () => release(content))
   })
-  return Effect.asVoid(Effect.acquireRelease(take, () => Effect.ignore(fs.remove(lockPath))))
 }
+
+/**
+ * Moves a stale lock aside, and removes it only if it is still the stale one
+ * read before: a lock another process took over in between is put back.
+ */
+const takeOver = (fs: FileSystem.FileSystem, lockPath: string, stale: string) =>
+  Effect.gen(function*() {
+    const aside = `${lockPath}.${process.pid}.stale`
+    const moved = yield* Effect.either(fs.rename(lockPath, aside))
+    if (Either.isLeft(moved)) return
+    const text = yield* Effect.orElseSucceed(fs.readFileString(aside), () => "")
+    if (text !== stale) yield* Effect.ignore(fs.link(aside, lockPath))
+    yield* Effect.ignore(fs.remove(aside))
+  })
 
 /** Longer lines than this are not journal lines: the check stops there instead of holding them. */
 const maxLine = 64 * 1024

@@ -17,6 +17,15 @@ const entry = (id: string, outcome: Journal.EntryOutcome = "deleted"): Journal.E
   at: "2026-11-27T10:00:00.000Z"
 })
 
+const deadPid = (): number => {
+  const child = ChildProcess.spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"])
+  return Number(child.stdout.toString())
+}
+
+const unrateLock = (pid: number) => JSON.stringify({ unrate: "journal-lock", pid, nonce: `n${pid}` }) + "\n"
+
+const lockPid = (file: string): number => JSON.parse(Fs.readFileSync(`${file}.lock`, "utf8")).pid
+
 const path = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-journal-")), "journal.jsonl")
 
 describe("JournalFile", () => {
@@ -97,7 +106,7 @@ describe("JournalFile", () => {
       const file = path()
       yield* Effect.scoped(Effect.gen(function*() {
         yield* JournalFile.make(file)
-        assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8").trim(), String(process.pid))
+        assert.strictEqual(lockPid(file), process.pid)
         const error = yield* Effect.flip(Effect.scoped(JournalFile.make(file)))
         assert.include(error.message, `in use by process ${process.pid}`)
         assert.isTrue(Fs.existsSync(`${file}.lock`))
@@ -109,12 +118,49 @@ describe("JournalFile", () => {
   it.scoped("takes over the lock of a process that is gone", () =>
     Effect.gen(function*() {
       const file = path()
-      const child = ChildProcess.spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"])
-      const deadPid = Number(child.stdout.toString())
-      Fs.writeFileSync(`${file}.lock`, `${deadPid}\n`)
+      Fs.writeFileSync(`${file}.lock`, unrateLock(deadPid()))
       const journal = yield* JournalFile.make(file)
       yield* journal.append(entry("i.a"))
-      assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8").trim(), String(process.pid))
+      assert.strictEqual(lockPid(file), process.pid)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a lock file that is not unrate's (a bare pid of a process that is gone) is refused and left as it is", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const theirs = `${deadPid()}\n`
+      Fs.writeFileSync(`${file}.lock`, theirs)
+      const error = yield* Effect.flip(JournalFile.make(file))
+      assert.include(error.message, "not an unrate lock")
+      assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8"), theirs)
+      assert.isFalse(Fs.existsSync(file))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("the lock is removed at the end only while it is still this run's", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const replaced = unrateLock(process.ppid)
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* JournalFile.make(file)
+        Fs.writeFileSync(`${file}.lock`, replaced)
+      }))
+      assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8"), replaced)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a stale lock taken over by another process in between is put back, and this run refused", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const other = unrateLock(process.ppid)
+      Fs.writeFileSync(`${file}.lock`, unrateLock(deadPid()))
+      const fs = yield* FileSystem.FileSystem
+      // The other process removes the stale lock and takes its own just before this one moves the stale one aside.
+      const racing = FileSystem.FileSystem.of({
+        ...fs,
+        rename: (from, to) => Effect.zipRight(Effect.sync(() => Fs.writeFileSync(from, other)), fs.rename(from, to))
+      })
+      const error = yield* Effect.flip(Effect.provideService(JournalFile.make(file), FileSystem.FileSystem, racing))
+      assert.include(error.message, `in use by process ${process.ppid}`)
+      assert.strictEqual(Fs.readFileSync(`${file}.lock`, "utf8"), other)
+      assert.deepStrictEqual(Fs.readdirSync(Path.dirname(file)), ["journal.jsonl.lock"])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scoped("every append is synced before it completes; concurrent appends share syncs (group commit)", () =>

@@ -1,7 +1,8 @@
 /**
  * When the command writes colour: on a terminal, never with `NO_COLOR` set (any value, as the issue
  * asks, stricter than no-color.org's "not empty") or `TERM=dumb`, always with `FORCE_COLOR` (unless it
- * is `0` or `false`). `NO_COLOR` wins over `FORCE_COLOR`: a person who turned colour off meant it.
+ * is `0` or `false`, which turn it off, as for chalk and Node). `NO_COLOR` wins over `FORCE_COLOR`: a
+ * person who turned colour off meant it.
  */
 
 /** The environment variables the decision reads. @internal */
@@ -12,7 +13,7 @@ const forced = (value: string | undefined) => value !== undefined && value !== "
 /** Whether to colour a stream that is (or is not) a terminal. @internal */
 export const enabled = (isTTY: boolean, env: ColourEnv = process.env): boolean => {
   if (env.NO_COLOR !== undefined) return false
-  if (forced(env.FORCE_COLOR)) return true
+  if (env.FORCE_COLOR !== undefined) return forced(env.FORCE_COLOR)
   if (env.TERM === "dumb") return false
   return isTTY
 }

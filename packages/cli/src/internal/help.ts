@@ -36,14 +36,19 @@ export const wrap = (text: string, width: number): Array<string> => {
 
 const indent = (lines: ReadonlyArray<string>, by: number) => lines.map((line) => `${" ".repeat(by)}${line}`)
 
-/** Rows of a term and its description: the descriptions in one column, wrapped, or under a long term. */
+/**
+ * Rows of a term and its description: the descriptions in one column, wrapped, or under a term too long
+ * for the column; all under their terms when the column would leave too little room.
+ */
 const table = (rows: ReadonlyArray<readonly [string, string]>, width: number): Array<string> => {
   const column = Math.min(Math.max(0, ...rows.map(([term]) => term.length)) + 4, 34)
-  const room = Math.max(width - column, 24)
+  const stacked = width - column < 30
   return rows.flatMap(([term, text]) => {
-    const described = wrap(text, room)
-    if (term.length + 4 > column) return [`  ${term}`, ...indent(described, column)]
-    const [first = "", ...rest] = described
+    if (stacked || term.length + 4 > column) {
+      const at = stacked ? 6 : column
+      return [`  ${term}`, ...indent(wrap(text, width - at), at)]
+    }
+    const [first = "", ...rest] = wrap(text, width - column)
     return [`  ${term.padEnd(column - 2)}${first}`.trimEnd(), ...indent(rest, column)]
   })
 }

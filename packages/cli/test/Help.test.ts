@@ -98,6 +98,28 @@ describe("unrate colour", () => {
     { timeout: 60_000 }
   )
 
+  it.scopedLive(
+    "a run's progress and summary: coloured in a terminal, plain with NO_COLOR or on a pipe",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const seeded = yield* emulator.store.seedLibrary({ kind: "library-songs", size: 20, dislikes: 1 })
+        const args = (ids: ReadonlyArray<string>) => ["delete", "library-songs", ...ids, "--yes", "--no-journal"]
+        const env = (extra: Record<string, string> = {}) => ({ ...emulatorEnv(emulator, extra), TERM: "xterm" })
+        const coloured = yield* runInTerminal(args(seeded.dislikes.slice(0, 5)), { env: env() })
+        assert.strictEqual(coloured.code, 0, coloured.screen)
+        assert.include(coloured.screen, `${escape}32m5 deleted${escape}39m`)
+        const plain = yield* runInTerminal(args(seeded.dislikes.slice(5, 10)), { env: env({ NO_COLOR: "1" }) })
+        assert.strictEqual(plain.code, 0, plain.screen)
+        assert.include(plain.screen, "5 deleted")
+        assert.notMatch(plain.screen, colour)
+        const piped = yield* run(args(seeded.dislikes.slice(10, 15)), { env: env() })
+        assert.strictEqual(piped.code, 0, piped.stderr)
+        assert.notInclude(piped.stdout + piped.stderr, escape)
+      }),
+    { timeout: 60_000 }
+  )
+
   it.effect("FORCE_COLOR colours help even on a pipe", () =>
     Effect.gen(function*() {
       const result = yield* run(["sweep", "--help"], { env: plainEnv({ FORCE_COLOR: "1" }) })

@@ -50,4 +50,17 @@ describe("colour", () => {
     assert.strictEqual(Colour.styles(false).bold("x"), "x")
     assert.strictEqual(Colour.styles(true).bold("x"), "\u001b[1mx\u001b[22m")
   })
+
+  it("a summary: its first words bold, deleted green, failed red, zero counts and other words plain", () => {
+    const summary = "unrate delete songs: 3 requested; 2 deleted, 0 absent, 1 failed, 0 invalid, 0 skipped\n" +
+      "stopped by Interrupted: stopped\njournal: none\n"
+    const on = Colour.styles(true)
+    assert.strictEqual(
+      Colour.paintSummary(summary, on),
+      "\u001b[1munrate delete songs:\u001b[22m 3 requested; \u001b[32m2 deleted\u001b[39m, 0 absent, " +
+        "\u001b[31m1 failed\u001b[39m, 0 invalid, 0 skipped\n\u001b[33mstopped by Interrupted: stopped\u001b[39m\n" +
+        "journal: none\n"
+    )
+    assert.strictEqual(Colour.paintSummary(summary, Colour.styles(false)), summary)
+  })
 })

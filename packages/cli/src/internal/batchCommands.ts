@@ -9,6 +9,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Path from "node:path"
+import * as Colour from "./colour.js"
 import type { deleteConfig, Flags, restoreConfig, runsConfig, sweepConfig } from "./definitions.js"
 import { runEngine } from "./engine.js"
 import type { Progress } from "./output.js"
@@ -188,7 +189,10 @@ const finish = (
     yield* io.stdout(
       flags.json
         ? `${JSON.stringify(batchJson(command, kind, result.summary, result.journal))}\n`
-        : batchText(command, kind, result.summary, result.journal, automatic)
+        : Colour.paintSummary(
+          batchText(command, kind, result.summary, result.journal, automatic),
+          Colour.forStream("stdout")
+        )
     )
     yield* io.setExitCode(exitCodeOf(result.summary.stoppedBy, result.summary.failed + result.summary.invalid))
   })
@@ -315,7 +319,9 @@ export const runRestore = (flags: Flags<typeof restoreConfig>) =>
     const journal = Path.resolve(path)
     yield* io.stderr(unrecordedText(summary.unrecorded))
     yield* io.stdout(
-      flags.json ? `${JSON.stringify(restoreJson(summary, journal))}\n` : restoreText(journal, summary)
+      flags.json
+        ? `${JSON.stringify(restoreJson(summary, journal))}\n`
+        : Colour.paintSummary(restoreText(journal, summary), Colour.forStream("stdout"))
     )
     yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
   })

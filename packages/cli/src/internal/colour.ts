@@ -51,3 +51,15 @@ export const forStream = (stream: "stdout" | "stderr"): Styles => styles(enabled
 /** The width to wrap text for stdout: the terminal's, 80 when it is not one. @internal */
 export const width = (): number =>
   process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(process.stdout.columns, 120) : 80
+
+const count = (paint: (text: string) => string) => (match: string, n: string) => n === "0" ? match : paint(match)
+
+/**
+ * A run's summary, coloured when `styles` colour: its first words bold, counts of deleted and restored
+ * ratings green, of failed and invalid ones red, a stop yellow. Plain styles leave it as it is. @internal
+ */
+export const paintSummary = (text: string, styles: Styles): string =>
+  text.replace(/^(unrate \S+(?: \S+)?:)/, (prefix) => styles.bold(prefix))
+    .replace(/\b([\d,]+) (?:deleted|restored)\b/g, count(styles.green))
+    .replace(/\b([\d,]+) (?:failed|invalid)\b/g, count(styles.red))
+    .replace(/^stopped .*$/gm, (line) => styles.yellow(line))

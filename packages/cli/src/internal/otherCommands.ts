@@ -4,6 +4,7 @@ import { AppleMusicConfig, DeveloperToken, NodeAppleMusic } from "@unrate/platfo
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Colour from "./colour.js"
 import type { emulatorConfig, Flags, tokenConfig } from "./definitions.js"
 import { runEngine } from "./engine.js"
 import { batchText, exitCodeOf, restoreText } from "./output.js"
@@ -74,6 +75,7 @@ export const runEmulator = (flags: Flags<typeof emulatorConfig>) =>
 /** `unrate demo` @internal */
 export const runDemo = Effect.gen(function*() {
   const io = yield* ProcessTag
+  const paint = Colour.forStream("stdout")
   yield* io.stopGracefully
   yield* Effect.scoped(Effect.gen(function*() {
     const emulator = yield* Emulator.make({
@@ -103,7 +105,7 @@ export const runDemo = Effect.gen(function*() {
       ({ journal, options }) =>
         Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options })
     )
-    yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, null, false)}`)
+    yield* io.stdout(`\n${Colour.paintSummary(batchText("sweep", "library-songs", summary, null, false), paint)}`)
     const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
     const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
     yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)
@@ -115,7 +117,7 @@ export const runDemo = Effect.gen(function*() {
       { ...run, label: "restore" },
       ({ journal, options }) => Batch.restore(journal, { concurrency: 8, rate: 400, ...options })
     )
-    yield* io.stdout(`\n${restoreText("<the journal>", restored)}`)
+    yield* io.stdout(`\n${Colour.paintSummary(restoreText("<the journal>", restored), paint)}`)
     const back = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
     yield* io.stdout(`library now: ${back} dislikes again. Nothing left the machine.\n`)
     yield* io.setExitCode(exitCodeOf(restored.stoppedBy, restored.failed + summary.failed))

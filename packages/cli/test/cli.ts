@@ -34,6 +34,16 @@ export const killGroup = (pgid: number, signal: NodeJS.Signals = "SIGKILL") => {
   }
 }
 
+/**
+ * Calls `done` once no process of the group is left (the command's own children, such as the esbuild
+ * service tsx starts, end a moment after it, and must be reaped); gives up after 10 s, which the
+ * check that no child outlives the tests then reports.
+ */
+const whenGroupGone = (pgid: number, done: () => void, deadline = Date.now() + 10_000) => {
+  if (!groupAlive(pgid) || Date.now() > deadline) return done()
+  setTimeout(() => whenGroupGone(pgid, done, deadline), 10)
+}
+
 /** The process groups started by the tests that still have a live process. */
 export const liveGroups = (): ReadonlyArray<number> => [...groups].filter(groupAlive)
 
@@ -70,15 +80,17 @@ export const spawn = (
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
     options.onStart?.(child)
-    child.once("exit", (code, signal) => {
+    child.once("exit", () => {
       killGroup(pgid)
       child.stdin.destroy()
-      setImmediate(() => resume(Effect.succeed({ code, signal, stdout, stderr })))
+    })
+    // After "exit", once its output is read to the end.
+    child.once("close", (code, signal) => {
+      whenGroupGone(pgid, () => resume(Effect.succeed({ code, signal, stdout, stderr })))
     })
     return Effect.async<void>((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done(Effect.void)
-      child.once("exit", () => done(Effect.void))
       killGroup(pgid)
+      whenGroupGone(pgid, () => done(Effect.void))
     })
   })
 

@@ -5,6 +5,7 @@ import { Emulator } from "@unrate/emulator"
 import { Effect, Exit, Scope } from "effect"
 import { execFile } from "node:child_process"
 import { generateKeyPairSync } from "node:crypto"
+import { readFileSync } from "node:fs"
 
 const bin = "node_modules/.bin/unrate"
 
@@ -35,6 +36,16 @@ for (let round = 0; round < 5; round++) help.push(await run(["--help"]))
 expect("--help", help.every((r) => r.code === 0 && r.stdout.includes("sweep")), help[0])
 const times = help.map((r) => r.millis).sort((a, b) => a - b)
 console.log(`cli: unrate --help wall time, median of 5: ${times[2].toFixed(0)} ms (min ${times[0].toFixed(0)} ms)`)
+
+const { version } = JSON.parse(readFileSync("node_modules/@unrate/cli/package.json", "utf8"))
+const shown = await run(["--version"])
+expect("--version prints `unrate <version>`", shown.code === 0 && shown.stdout === `unrate ${version}\n`, shown)
+const deleteHelp = await run(["delete", "--help"])
+expect(
+  "delete --help names `unrate delete`, without escape sequences on a pipe",
+  deleteHelp.code === 0 && deleteHelp.stdout.includes("unrate delete <kind>") && !deleteHelp.stdout.includes("\u001b["),
+  deleteHelp
+)
 
 const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
 const signing = {

@@ -9,6 +9,8 @@
  * | `unrate token [--ttl SECONDS]` | print a signed developer token |
  * | `unrate emulator [--port N] [--seed N] [fault flags]` | run the emulator in the foreground |
  * | `unrate demo` | sweep an emulated library and undo it |
+ * | `unrate completions bash\|zsh\|fish` | print a shell completion script |
+ * | `unrate help [command]` | show help |
  *
  * Exit codes: 0 every target deleted, absent, skipped or planned; 1 a target
  * failed or was invalid; 2 usage error; 3 a token was refused (401/403) and
@@ -16,23 +18,12 @@
  *
  * @since 0.1.0
  */
-import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import { loginCommand, logoutCommand } from "./internal/accountCommands.js"
 import * as Argv from "./internal/argv.js"
-import { deleteCommand, restoreCommand, runsCommand, sweepCommand } from "./internal/batchCommands.js"
-import { demoCommand, emulatorCommand, tokenCommand } from "./internal/otherCommands.js"
-import { exitCodes, makeProcess, packageVersion, ProcessTag, withHint } from "./internal/runtime.js"
+import { nameOf, shells, subcommands } from "./internal/definitions.js"
+import { usageExitCode, usageText } from "./internal/usage.js"
+import { packageVersion } from "./internal/version.js"
 
 /**
  * The version of the command, read from the package's `package.json`.
@@ -41,18 +32,6 @@ import { exitCodes, makeProcess, packageVersion, ProcessTag, withHint } from "./
  * @category constants
  */
 export const version: string = packageVersion
-
-const subcommands = [
-  deleteCommand,
-  sweepCommand,
-  restoreCommand,
-  runsCommand,
-  tokenCommand,
-  loginCommand,
-  logoutCommand,
-  emulatorCommand,
-  demoCommand
-] as const
 
 /**
  * The root command with its subcommands.
@@ -65,100 +44,81 @@ export const command = Command.make("unrate").pipe(
   Command.withSubcommands(subcommands)
 )
 
-const cli = Command.run(command, { name: "unrate", version })
+/** What a command line asks for, when it can be answered without running a command. */
+type Quick =
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "Help"; readonly command: string | undefined }
+  | { readonly _tag: "Completions"; readonly shell: string | undefined }
+  | { readonly _tag: "Run" }
 
-/** `unrate: <problem>` and where to read more: how every usage error is printed. */
-const usageText = (problem: string, command: string | undefined) =>
-  `unrate: ${problem}\nsee unrate${command === undefined || command === "" ? "" : ` ${command}`} --help\n`
+/** The words before `--`, without the values of the root's own options. */
+const wordsOf = (args: ReadonlyArray<string>) => {
+  const end = args.indexOf("--")
+  return end < 0 ? args : args.slice(0, end)
+}
 
-/** @effect/cli prints its parse errors on the console: keep them, to print them the way unrate prints errors. */
-const capturingErrors = (captured: Array<string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.consoleWith((console) =>
-    Effect.withConsole(effect, {
-      ...console,
-      error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void captured.push(args.map(String).join(" ")))
-    })
+const quickOf = (args: ReadonlyArray<string>): Quick => {
+  const words = wordsOf(args)
+  const positional = words.filter((word, i) => !word.startsWith("-") && words[i - 1] !== "--log-level")
+  const [first, second] = positional
+  if (first === "help") return { _tag: "Help", command: second }
+  if (words.includes("--help") || words.includes("-h") || first === undefined && !words.includes("--version")) {
+    return { _tag: "Help", command: first }
+  }
+  if (words.includes("--version")) return { _tag: "Version" }
+  if (first === "completions") return { _tag: "Completions", shell: second }
+  return { _tag: "Run" }
+}
+
+const usageError = (problem: string, command?: string) => {
+  process.stderr.write(usageText(problem, command))
+  process.exitCode = usageExitCode
+}
+
+const help = async (name: string | undefined) => {
+  const Help = await import("./internal/help.js")
+  const text = Help.helpFor(name)
+  if (text !== undefined) return void process.stdout.write(text)
+  const names = subcommands.map(nameOf)
+  const { nearest } = await import("@unrate/core/Spelling")
+  const suggestion = nearest(name ?? "", names)
+  usageError(
+    `unknown command ${JSON.stringify(name)}; ${
+      suggestion === undefined ? `the commands are ${names.join(", ")}` : `did you mean ${suggestion}?`
+    }`
   )
+}
 
-const plainText = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "").trim()
-
-/** The exit code of a command that failed with one of these errors; any other failure is 1. */
-const exitCodeByTag: Record<string, number> = {
-  UsageError: exitCodes.usage,
-  ConfigurationError: exitCodes.usage,
-  LoginFailed: exitCodes.refused
+const completions = async (shell: string | undefined) => {
+  if (shell === undefined || !(shells as ReadonlyArray<string>).includes(shell)) {
+    return usageError(`completions needs a shell: ${shells.join(", ")}`, "completions")
+  }
+  const Completions = await import("./internal/completions.js")
+  process.stdout.write(Completions.script(shell as typeof shells[number]))
 }
 
 /**
  * Runs the command with `process.argv`, handles SIGINT and SIGTERM (the first
  * stops a batch gracefully, the second exits at once) and exits with the
- * documented code.
+ * documented code. Help, `--version`, completions and usage errors are answered
+ * without loading the commands themselves.
  *
  * @since 0.1.0
  * @category running
  */
 export const main = (argv: ReadonlyArray<string> = process.argv): void => {
-  const stop = Deferred.unsafeMake<void>(FiberId.none)
-  const state = { graceful: false, exitCode: 0 }
-  const io = makeProcess(stop, state)
-  const checked = Argv.check(argv.slice(2), subcommands)
-  if (Either.isLeft(checked)) {
-    process.stderr.write(usageText(checked.left.problem, checked.left.command))
-    process.exitCode = exitCodes.usage
-    return
+  const args = argv.slice(2)
+  const checked = Argv.check(args, subcommands)
+  if (Either.isLeft(checked)) return usageError(checked.left.problem, checked.left.command)
+  const quick = quickOf(args)
+  switch (quick._tag) {
+    case "Version":
+      return void process.stdout.write(`unrate ${packageVersion}\n`)
+    case "Help":
+      return void help(quick.command)
+    case "Completions":
+      return void completions(quick.shell)
+    case "Run":
+      return void import("./internal/run.js").then((Run) => Run.run(argv))
   }
-  const commandName = argv.slice(2).find((arg) => !arg.startsWith("-"))
-  const captured: Array<string> = []
-  const program = cli(argv).pipe(
-    capturingErrors(captured),
-    Effect.catchAll((error) => {
-      if (ValidationError.isValidationError(error)) {
-        if (ValidationError.isHelpRequested(error)) return io.setExitCode(exitCodes.ok)
-        return Effect.zipRight(
-          io.stderr(usageText(plainText(captured.join("\n")) || "cannot read the command line", commandName)),
-          io.setExitCode(exitCodes.usage)
-        )
-      }
-      const tag = (error as { readonly _tag?: string })._tag
-      const message = withHint(tag, (error as { readonly message?: string }).message ?? String(error))
-      return Effect.zipRight(
-        io.stderr(tag === "UsageError" ? usageText(message, commandName) : `unrate: ${message}\n`),
-        io.setExitCode(exitCodeByTag[tag ?? ""] ?? exitCodes.failed)
-      )
-    }),
-    Effect.catchAllDefect((defect) =>
-      Effect.zipRight(io.stderr(`unrate: unexpected failure: ${String(defect)}\n`), io.setExitCode(exitCodes.failed))
-    ),
-    Effect.provide(Layer.mergeAll(
-      NodeContext.layer,
-      Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
-      CliConfig.layer({ showBuiltIns: true })
-    )),
-    Effect.provideService(ProcessTag, io)
-  )
-  const fiber = Effect.runFork(program)
-  let signals = 0
-  const onSignal = () => {
-    signals++
-    if (signals === 1 && state.graceful) {
-      process.stderr.write(
-        "\nunrate: stopping: no new requests; waiting for those in flight (Ctrl-C again to quit now)\n"
-      )
-      Deferred.unsafeDone(stop, Exit.void)
-    } else {
-      state.exitCode = exitCodes.interrupted
-      if (signals > 1) process.exit(exitCodes.interrupted)
-      fiber.unsafeInterruptAsFork(FiberId.none)
-    }
-  }
-  process.on("SIGINT", onSignal)
-  process.on("SIGTERM", onSignal)
-  fiber.addObserver((exit) => {
-    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
-      process.stderr.write(`unrate: ${Cause.pretty(exit.cause)}\n`)
-      state.exitCode = exitCodes.failed
-    }
-    process.exitCode = state.exitCode
-    process.exit()
-  })
 }

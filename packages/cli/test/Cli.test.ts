@@ -2,9 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Emulator } from "@unrate/emulator"
 import { Effect } from "effect"
 import * as Jose from "jose"
-import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import { cleanEnv, command, emulatorEnv, run, tempFile } from "./cli.js"
+import { cleanEnv, command, emulatorEnv, run, spawn, tempFile } from "./cli.js"
 
 const secrets = (emulator: Emulator.Emulator) => [emulator.developerToken, emulator.userToken]
 
@@ -163,15 +162,9 @@ describe("unrate", () => {
       const ids = tempFile("ids.txt", seeded.dislikes.join("\n"))
       const shell = [...command, "delete", "library-songs", "--ids-file", ids, "--rate", "200", "--yes"]
         .map((part) => `'${part}'`).join(" ")
-      const output = yield* Effect.async<{ code: number | null; text: string }>((resume) => {
-        ChildProcess.execFile(
-          "script",
-          ["-qfec", shell, "/dev/null"],
-          { env: emulatorEnv(emulator) },
-          (error, stdout) =>
-            resume(Effect.succeed({ code: error === null ? 0 : (error as { code?: number }).code ?? 1, text: stdout }))
-        )
-      })
+      const output = yield* spawn("script", ["-qfec", shell, "/dev/null"], { env: emulatorEnv(emulator) }).pipe(
+        Effect.map(({ code, stdout }) => ({ code, text: stdout }))
+      )
       assert.strictEqual(output.code, 0, output.text)
       assert.match(output.text, /█/)
       assert.match(output.text, /\d+\/300/)

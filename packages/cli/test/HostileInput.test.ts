@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Emulator } from "@unrate/emulator"
 import { Effect } from "effect"
-import * as ChildProcess from "node:child_process"
+import type * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
-import { command, emulatorEnv, run, tempFile } from "./cli.js"
+import { command, emulatorEnv, run, spawn, tempFile } from "./cli.js"
 
 /** The peak resident memory of a child, in MB, sampled from /proc until it exits. */
 const peakMegabytes = (child: ChildProcess.ChildProcess): () => number => {
@@ -84,10 +84,7 @@ describe("unrate with hostile input", () => {
       yield* emulator.store.seed([["library-songs", "i.AAA", -1], ["library-songs", "i.BBB", 1]])
       const shell = `${command.map((part) => `'${part}'`).join(" ")} delete library-songs --json --no-journal ` +
         `--ids-file <(printf 'i.AAA\\ni.BBB\\n')`
-      const result = yield* Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-        ChildProcess.execFile("bash", ["-c", shell], { env: emulatorEnv(emulator) }, (error, stdout, stderr) =>
-          resume(Effect.succeed({ code: error === null ? 0 : (error as { code?: number }).code ?? 1, stdout, stderr })))
-      })
+      const result = yield* spawn("bash", ["-c", shell], { env: emulatorEnv(emulator) })
       assert.strictEqual(result.code, 0, result.stderr)
       assert.strictEqual(JSON.parse(result.stdout).deleted, 2)
       assert.strictEqual(yield* emulator.store.count(), 0)

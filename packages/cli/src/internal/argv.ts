@@ -1,6 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import type * as Usage from "@effect/cli/Usage"
-import { Spelling } from "@unrate/core"
+import * as Spelling from "@unrate/core/Spelling"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 

@@ -1,6 +1,3 @@
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { AppleMusicRatings } from "@unrate/core"
@@ -12,6 +9,8 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Path from "node:path"
+import * as Colour from "./colour.js"
+import type { deleteConfig, Flags, restoreConfig, runsConfig, sweepConfig } from "./definitions.js"
 import { runEngine } from "./engine.js"
 import type { Progress } from "./output.js"
 import {
@@ -27,39 +26,6 @@ import {
 import * as Runs from "./runs.js"
 import type { Process } from "./runtime.js"
 import { ProcessTag, UsageError } from "./runtime.js"
-
-/** @internal */
-export const batchOptions = {
-  language: Options.text("language").pipe(
-    Options.withDescription("Apple's `l` parameter: a BCP 47 language tag such as en-GB"),
-    Options.optional
-  ),
-  concurrency: Options.integer("concurrency").pipe(
-    Options.withDescription("requests in flight at once"),
-    Options.withDefault(8)
-  ),
-  rate: Options.float("rate").pipe(
-    Options.withDescription("requests per second, shared by all requests; lowered automatically on 429"),
-    Options.withDefault(20)
-  ),
-  journal: Options.text("journal").pipe(
-    Options.withDescription(
-      "JSON Lines file recording every outcome: rerun to resume, `unrate restore` to undo " +
-        "(default: a new file under ~/.local/state/unrate/runs)"
-    ),
-    Options.optional
-  ),
-  noJournal: Options.boolean("no-journal").pipe(
-    Options.withDescription("keep no journal: the run cannot be resumed or undone")
-  ),
-  maxDeletions: Options.integer("max-deletions").pipe(
-    Options.withDescription("delete at most this many ratings"),
-    Options.optional
-  ),
-  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("send no DELETE; report what would be deleted")),
-  yes: Options.boolean("yes").pipe(Options.withDescription("do not ask before deleting, even in a terminal")),
-  json: Options.boolean("json").pipe(Options.withDescription("print one JSON object on stdout at the end"))
-}
 
 interface BatchFlags {
   readonly language: Option.Option<string>
@@ -223,7 +189,10 @@ const finish = (
     yield* io.stdout(
       flags.json
         ? `${JSON.stringify(batchJson(command, kind, result.summary, result.journal))}\n`
-        : batchText(command, kind, result.summary, result.journal, automatic)
+        : Colour.paintSummary(
+          batchText(command, kind, result.summary, result.journal, automatic),
+          Colour.forStream("stdout")
+        )
     )
     yield* io.setExitCode(exitCodeOf(result.summary.stoppedBy, result.summary.failed + result.summary.invalid))
   })
@@ -251,92 +220,67 @@ const deleteTargets = (kind: RatingKind.RatingKind, ids: ReadonlyArray<string>, 
 const askAbove = 100
 
 /** `unrate delete <kind> [id...] [--ids-file PATH|-] …` @internal */
-export const deleteCommand = Command.make(
-  "delete",
-  {
-    kind: Args.text({ name: "kind" }).pipe(Args.withDescription("a rating kind, e.g. library-songs or songs")),
-    ids: Args.text({ name: "id" }).pipe(Args.repeated),
-    idsFile: Options.text("ids-file").pipe(
-      Options.withDescription("a file of ids, one per line (blank lines and # comments ignored); - reads stdin"),
-      Options.optional
-    ),
-    ...batchOptions
-  },
-  (flags) =>
-    Effect.gen(function*() {
-      const kind = yield* kindOf(RatingKind.parse(flags.kind))
-      yield* checkFlags(flags)
-      if (flags.ids.length === 0 && Option.isNone(flags.idsFile)) {
-        return yield* usage("no ids: give ids as arguments, or --ids-file PATH (one id per line; - reads stdin)")
+export const runDelete = (flags: Flags<typeof deleteConfig>) =>
+  Effect.gen(function*() {
+    const kind = yield* kindOf(RatingKind.parse(flags.kind))
+    yield* checkFlags(flags)
+    if (flags.ids.length === 0 && Option.isNone(flags.idsFile)) {
+      return yield* usage("no ids: give ids as arguments, or --ids-file PATH (one id per line; - reads stdin)")
+    }
+    if (Option.isSome(flags.idsFile) && flags.idsFile.value !== "-") {
+      if (!(yield* exists(flags.idsFile.value))) {
+        return yield* usage(`--ids-file: no such file ${JSON.stringify(flags.idsFile.value)}`)
       }
-      if (Option.isSome(flags.idsFile) && flags.idsFile.value !== "-") {
-        if (!(yield* exists(flags.idsFile.value))) {
-          return yield* usage(`--ids-file: no such file ${JSON.stringify(flags.idsFile.value)}`)
-        }
-        if (Option.isSome(flags.journal) && (yield* sameFile(flags.idsFile.value, flags.journal.value))) {
-          return yield* usage("--ids-file and --journal name the same file: the journal would overwrite the ids")
-        }
+      if (Option.isSome(flags.journal) && (yield* sameFile(flags.idsFile.value, flags.journal.value))) {
+        return yield* usage("--ids-file and --journal name the same file: the journal would overwrite the ids")
       }
-      const client = yield* clientLayer
-      const { targets, total } = yield* deleteTargets(kind, flags.ids, flags.idsFile)
-      if (total === undefined || total > askAbove) {
-        const what = total === undefined ?
-          `the ratings listed in ${Option.getOrElse(flags.idsFile, () => "")}` :
-          `${total.toLocaleString("en")} ratings`
-        if (!(yield* confirmation(yield* ProcessTag, flags, `Delete ${what} of ${kind}?`))) {
-          return yield* finish("delete", kind, flags, { summary: Batch.declined(total ?? 0), journal: null })
-        }
+    }
+    const client = yield* clientLayer
+    const { targets, total } = yield* deleteTargets(kind, flags.ids, flags.idsFile)
+    if (total === undefined || total > askAbove) {
+      const what = total === undefined ?
+        `the ratings listed in ${Option.getOrElse(flags.idsFile, () => "")}` :
+        `${total.toLocaleString("en")} ratings`
+      if (!(yield* confirmation(yield* ProcessTag, flags, `Delete ${what} of ${kind}?`))) {
+        return yield* finish("delete", kind, flags, { summary: Batch.declined(total ?? 0), journal: null })
       }
-      const result = yield* runBatch(
-        { command: "delete", kind, total },
-        flags,
-        client,
-        (options) => Batch.run(targets, options)
-      )
-      yield* finish("delete", kind, flags, result)
-    })
-).pipe(Command.withDescription("Delete ratings of one kind by id."))
+    }
+    const result = yield* runBatch(
+      { command: "delete", kind, total },
+      flags,
+      client,
+      (options) => Batch.run(targets, options)
+    )
+    yield* finish("delete", kind, flags, result)
+  })
 
 /** `unrate sweep <library-kind> [--value like|dislike|all] …` @internal */
-export const sweepCommand = Command.make(
-  "sweep",
-  {
-    kind: Args.text({ name: "library-kind" }).pipe(
-      Args.withDescription("library-songs, library-albums, library-music-videos or library-playlists")
-    ),
-    value: Options.choice("value", ["like", "dislike", "all"]).pipe(
-      Options.withDescription("which ratings to delete"),
-      Options.withDefault("dislike" as const)
-    ),
-    ...batchOptions
-  },
-  (flags) =>
-    Effect.gen(function*() {
-      const io = yield* ProcessTag
-      const kind = yield* kindOf(RatingKind.parseLibrary(flags.kind))
-      yield* checkFlags(flags)
-      const client = yield* clientLayer
-      const result = yield* runBatch(
-        { command: "sweep", kind, total: undefined },
-        flags,
-        client,
-        (options, progress) =>
-          Batch.sweep(kind, {
-            ...options,
-            value: flags.value,
-            confirm: (found) =>
-              progress.hold(confirmation(
-                io,
-                flags,
-                `Delete ${found.matched.toLocaleString("en")} ${valueWords[found.value]} of ${found.kind} (of ${
-                  found.scanned.toLocaleString("en")
-                } scanned)?`
-              ))
-          })
-      )
-      yield* finish("sweep", kind, flags, result)
-    })
-).pipe(Command.withDescription("Delete every like, dislike or rating of a library kind."))
+export const runSweep = (flags: Flags<typeof sweepConfig>) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const kind = yield* kindOf(RatingKind.parseLibrary(flags.kind))
+    yield* checkFlags(flags)
+    const client = yield* clientLayer
+    const result = yield* runBatch(
+      { command: "sweep", kind, total: undefined },
+      flags,
+      client,
+      (options, progress) =>
+        Batch.sweep(kind, {
+          ...options,
+          value: flags.value,
+          confirm: (found) =>
+            progress.hold(confirmation(
+              io,
+              flags,
+              `Delete ${found.matched.toLocaleString("en")} ${valueWords[found.value]} of ${found.kind} (of ${
+                found.scanned.toLocaleString("en")
+              } scanned)?`
+            ))
+        })
+    )
+    yield* finish("sweep", kind, flags, result)
+  })
 
 /** The journal `restore` reads: `--journal PATH`, or with `--last` the newest run's. */
 const restoreJournal = (flags: { readonly journal: Option.Option<string>; readonly last: boolean }) =>
@@ -361,49 +305,33 @@ const restoreJournal = (flags: { readonly journal: Option.Option<string>; readon
   })
 
 /** `unrate restore (--journal PATH | --last) [--rate N] [--concurrency N] [--dry-run] [--json]` @internal */
-export const restoreCommand = Command.make(
-  "restore",
-  {
-    journal: Options.text("journal").pipe(
-      Options.withDescription("the journal of a delete or sweep"),
-      Options.optional
-    ),
-    last: Options.boolean("last").pipe(Options.withDescription("undo the newest run (see unrate runs)")),
-    concurrency: batchOptions.concurrency,
-    rate: batchOptions.rate,
-    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("send no PUT; report what would be restored")),
-    json: batchOptions.json
-  },
-  (flags) =>
-    Effect.gen(function*() {
-      const io = yield* ProcessTag
-      const problem = speedProblem(flags)
-      if (problem !== undefined) return yield* usage(problem)
-      const path = yield* restoreJournal(flags)
-      const summary = yield* runEngine(
-        { label: "restore", json: flags.json, journal: JournalFile.make(path), client: yield* clientLayer },
-        ({ journal, options }) =>
-          Batch.restore(journal, { concurrency: flags.concurrency, rate: flags.rate, dryRun: flags.dryRun, ...options })
-      )
-      const journal = Path.resolve(path)
-      yield* io.stderr(unrecordedText(summary.unrecorded))
-      yield* io.stdout(
-        flags.json ? `${JSON.stringify(restoreJson(summary, journal))}\n` : restoreText(journal, summary)
-      )
-      yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
-    })
-).pipe(Command.withDescription("Put back every rating a journal says was deleted, with its old value."))
+export const runRestore = (flags: Flags<typeof restoreConfig>) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const problem = speedProblem(flags)
+    if (problem !== undefined) return yield* usage(problem)
+    const path = yield* restoreJournal(flags)
+    const summary = yield* runEngine(
+      { label: "restore", json: flags.json, journal: JournalFile.make(path), client: yield* clientLayer },
+      ({ journal, options }) =>
+        Batch.restore(journal, { concurrency: flags.concurrency, rate: flags.rate, dryRun: flags.dryRun, ...options })
+    )
+    const journal = Path.resolve(path)
+    yield* io.stderr(unrecordedText(summary.unrecorded))
+    yield* io.stdout(
+      flags.json
+        ? `${JSON.stringify(restoreJson(summary, journal))}\n`
+        : Colour.paintSummary(restoreText(journal, summary), Colour.forStream("stdout"))
+    )
+    yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
+  })
 
 /** `unrate runs [--json]` @internal */
-export const runsCommand = Command.make(
-  "runs",
-  { json: batchOptions.json },
-  (flags) =>
-    Effect.gen(function*() {
-      const io = yield* ProcessTag
-      const runs = yield* Runs.listRuns
-      yield* io.stdout(
-        flags.json ? `${JSON.stringify(runsJson(runs))}\n` : runsText(runs, yield* Runs.runsDirectory)
-      )
-    })
-).pipe(Command.withDescription("List past deletes and sweeps, newest first, with their journals."))
+export const runRuns = (flags: Flags<typeof runsConfig>) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const runs = yield* Runs.listRuns
+    yield* io.stdout(
+      flags.json ? `${JSON.stringify(runsJson(runs))}\n` : runsText(runs, yield* Runs.runsDirectory)
+    )
+  })

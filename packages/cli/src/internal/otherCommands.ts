@@ -1,11 +1,11 @@
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import { Batch, Journal } from "@unrate/core"
 import { Emulator } from "@unrate/emulator"
 import { AppleMusicConfig, DeveloperToken, NodeAppleMusic } from "@unrate/platform"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Colour from "./colour.js"
+import type { emulatorConfig, Flags, tokenConfig } from "./definitions.js"
 import { runEngine } from "./engine.js"
 import { batchText, exitCodeOf, restoreText } from "./output.js"
 import { ProcessTag, UsageError } from "./runtime.js"
@@ -13,80 +13,25 @@ import { ProcessTag, UsageError } from "./runtime.js"
 const usage = (problem: string) => new UsageError({ problem })
 
 /** `unrate token [--ttl SECONDS]` @internal */
-export const tokenCommand = Command.make(
-  "token",
-  {
-    ttl: Options.integer("ttl").pipe(
-      Options.withDescription(`lifetime in seconds, at most ${DeveloperToken.maxTtlSeconds} (default 12 hours)`),
-      Options.optional
-    )
-  },
-  (flags) =>
-    Effect.gen(function*() {
-      const io = yield* ProcessTag
-      const ttl = yield* DeveloperToken.checkTtl(Option.getOrElse(flags.ttl, () => DeveloperToken.defaultTtlSeconds))
-        .pipe(Effect.mapError((error) => usage(`--ttl ${error.reason}`)))
-      const material = yield* AppleMusicConfig.signingMaterial.pipe(Effect.mapError((error) => usage(error.message)))
-      if (Option.isNone(material)) {
-        return yield* usage(
-          "no signing material: set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE (the .p8 file from your Apple Developer account) or APPLE_MUSIC_PRIVATE_KEY"
-        )
-      }
-      const token = yield* DeveloperToken.sign(material.value, { ttlSeconds: ttl }).pipe(
-        Effect.mapError((error) => usage(error.message))
+export const runToken = (flags: Flags<typeof tokenConfig>) =>
+  Effect.gen(function*() {
+    const io = yield* ProcessTag
+    const ttl = yield* DeveloperToken.checkTtl(Option.getOrElse(flags.ttl, () => DeveloperToken.defaultTtlSeconds))
+      .pipe(Effect.mapError((error) => usage(`--ttl ${error.reason}`)))
+    const material = yield* AppleMusicConfig.signingMaterial.pipe(Effect.mapError((error) => usage(error.message)))
+    if (Option.isNone(material)) {
+      return yield* usage(
+        "no signing material: set APPLE_MUSIC_TEAM_ID, APPLE_MUSIC_KEY_ID and APPLE_MUSIC_PRIVATE_KEY_FILE (the .p8 file from your Apple Developer account) or APPLE_MUSIC_PRIVATE_KEY"
       )
-      yield* io.stdout(`${Redacted.value(token)}\n`)
-    })
-).pipe(Command.withDescription("Print a developer token signed from the signing material."))
-
-const share = (name: string, description: string) =>
-  Options.float(name).pipe(Options.withDescription(description), Options.optional)
-
-const emulatorOptions = {
-  port: Options.integer("port").pipe(
-    Options.withDescription("port on 127.0.0.1 (0: a free one)"),
-    Options.withDefault(0)
-  ),
-  seed: Options.integer("seed").pipe(
-    Options.withDescription("seed of the library and the faults"),
-    Options.withDefault(1)
-  ),
-  songs: Options.integer("songs").pipe(Options.withDescription("library songs to create"), Options.withDefault(1000)),
-  likes: Options.float("likes").pipe(Options.withDescription("share of songs liked, 0–1"), Options.withDefault(0.1)),
-  dislikes: Options.float("dislikes").pipe(
-    Options.withDescription("share of songs disliked, 0–1"),
-    Options.withDefault(0.15)
-  ),
-  rateLimit: Options.integer("rate-limit").pipe(
-    Options.withDescription("requests per second per developer token; beyond it, 429"),
-    Options.optional
-  ),
-  retryAfter: Options.boolean("retry-after").pipe(Options.withDescription("send Retry-After with 429s")),
-  error500: share("error-500", "share of requests answered 500"),
-  error503: share("error-503", "share of requests answered 503"),
-  error429: share("error-429", "share of requests answered 429 at random"),
-  resets: share("resets", "share of connections reset before an answer"),
-  dropAfterCommit: share(
-    "drop-after-commit",
-    "share of DELETEs and PUTs carried out, then answered by a dropped connection"
-  ),
-  latency: Options.integer("latency").pipe(
-    Options.withDescription("milliseconds added to every request"),
-    Options.optional
-  ),
-  expireUserTokenAfter: Options.integer("expire-user-token-after").pipe(
-    Options.withDescription("after this many requests the user token answers 403"),
-    Options.optional
-  ),
-  deleteMissing: Options.choice("delete-missing", ["404", "204"]).pipe(
-    Options.withDescription("what deleting a missing rating answers"),
-    Options.withDefault("404" as const)
-  ),
-  admin: Options.boolean("admin").pipe(Options.withDescription("serve /__admin/ (state, log, reset, faults, seed)"))
-}
+    }
+    const token = yield* DeveloperToken.sign(material.value, { ttlSeconds: ttl }).pipe(
+      Effect.mapError((error) => usage(error.message))
+    )
+    yield* io.stdout(`${Redacted.value(token)}\n`)
+  })
 
 /** `unrate emulator [--port N] [--seed N] [fault flags]` @internal */
-export const emulatorCommand = Command.make("emulator", emulatorOptions, (flags) =>
+export const runEmulator = (flags: Flags<typeof emulatorConfig>) =>
   Effect.gen(function*() {
     const io = yield* ProcessTag
     for (const [name, value] of [["likes", flags.likes], ["dislikes", flags.dislikes]] as const) {
@@ -125,57 +70,56 @@ export const emulatorCommand = Command.make("emulator", emulatorOptions, (flags)
       yield* io.stopRequested
       yield* io.stderr("unrate emulator: stopped\n")
     }))
-  })).pipe(Command.withDescription("Run the Apple Music ratings emulator on 127.0.0.1 in the foreground."))
+  })
 
 /** `unrate demo` @internal */
-export const demoCommand = Command.make("demo", {}, () =>
-  Effect.gen(function*() {
-    const io = yield* ProcessTag
-    yield* io.stopGracefully
-    yield* Effect.scoped(Effect.gen(function*() {
-      const emulator = yield* Emulator.make({
-        seed: 2026,
-        library: [{ kind: "library-songs", size: 5000, likes: 0.08, dislikes: 0.12 }],
-        faults: { error429: 0.01, error503: 0.01, latency: "2 millis" }
-      })
-      const likesBefore = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
-      yield* io.stdout(
-        [
-          `unrate demo: an emulated Apple Music library of 5,000 songs on ${emulator.url}`,
-          "(600 disliked, 400 liked; 1% of requests answer 429 and 1% answer 503, so retries show)",
-          "",
-          "Sweeping the dislikes: unrate sweep library-songs --value dislike --journal <temporary journal>",
-          ""
-        ].join("\n")
-      )
-      const client = NodeAppleMusic.layer({
-        baseUrl: emulator.url,
-        developerToken: Redacted.make(emulator.developerToken),
-        userToken: Redacted.make(emulator.userToken),
-        rate: Infinity
-      })
-      const run = { json: false, journal: Effect.succeed(yield* Journal.memory()), client }
-      const summary = yield* runEngine({ ...run, label: "sweep library-songs" }, ({ journal, options }) =>
-        Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options }))
-      yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, null, false)}`)
-      const likesAfter = (yield* emulator.store.ratings).filter((rating) =>
-        rating.value === 1
-      ).length
-      const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
-      yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)
-      if (summary.stoppedBy !== null) {
-        return yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
-      }
-      yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
-      const restored = yield* runEngine({ ...run, label: "restore" }, ({ journal, options }) =>
-        Batch.restore(journal, { concurrency: 8, rate: 400, ...options }))
-      yield* io.stdout(`\n${restoreText("<the journal>", restored)}`)
-      const back = (yield* emulator.store.ratings).filter((rating) =>
-        rating.value === -1
-      ).length
-      yield* io.stdout(`library now: ${back} dislikes again. Nothing left the machine.\n`)
-      yield* io.setExitCode(exitCodeOf(restored.stoppedBy, restored.failed + summary.failed))
-    }))
-  })).pipe(
-    Command.withDescription("Sweep the dislikes of an emulated library with a progress bar, then undo it.")
-  )
+export const runDemo = Effect.gen(function*() {
+  const io = yield* ProcessTag
+  const paint = Colour.forStream("stdout")
+  yield* io.stopGracefully
+  yield* Effect.scoped(Effect.gen(function*() {
+    const emulator = yield* Emulator.make({
+      seed: 2026,
+      library: [{ kind: "library-songs", size: 5000, likes: 0.08, dislikes: 0.12 }],
+      faults: { error429: 0.01, error503: 0.01, latency: "2 millis" }
+    })
+    const likesBefore = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
+    yield* io.stdout(
+      [
+        `unrate demo: an emulated Apple Music library of 5,000 songs on ${emulator.url}`,
+        "(600 disliked, 400 liked; 1% of requests answer 429 and 1% answer 503, so retries show)",
+        "",
+        "Sweeping the dislikes: unrate sweep library-songs --value dislike --journal <temporary journal>",
+        ""
+      ].join("\n")
+    )
+    const client = NodeAppleMusic.layer({
+      baseUrl: emulator.url,
+      developerToken: Redacted.make(emulator.developerToken),
+      userToken: Redacted.make(emulator.userToken),
+      rate: Infinity
+    })
+    const run = { json: false, journal: Effect.succeed(yield* Journal.memory()), client }
+    const summary = yield* runEngine(
+      { ...run, label: "sweep library-songs" },
+      ({ journal, options }) =>
+        Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options })
+    )
+    yield* io.stdout(`\n${Colour.paintSummary(batchText("sweep", "library-songs", summary, null, false), paint)}`)
+    const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
+    const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
+    yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)
+    if (summary.stoppedBy !== null) {
+      return yield* io.setExitCode(exitCodeOf(summary.stoppedBy, summary.failed))
+    }
+    yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
+    const restored = yield* runEngine(
+      { ...run, label: "restore" },
+      ({ journal, options }) => Batch.restore(journal, { concurrency: 8, rate: 400, ...options })
+    )
+    yield* io.stdout(`\n${Colour.paintSummary(restoreText("<the journal>", restored), paint)}`)
+    const back = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
+    yield* io.stdout(`library now: ${back} dislikes again. Nothing left the machine.\n`)
+    yield* io.setExitCode(exitCodeOf(restored.stoppedBy, restored.failed + summary.failed))
+  }))
+})

@@ -2,11 +2,8 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { createRequire } from "node:module"
 import * as Readline from "node:readline"
-
-/** From `package.json`, two levels above both `src/internal/` and `dist/internal/`. @internal */
-export const packageVersion: string = createRequire(import.meta.url)("../../package.json").version
+export { packageVersion } from "./version.js"
 
 /** A mistake in how the command was called: exit code 2. @internal */
 export class UsageError extends Schema.TaggedError<UsageError>("@unrate/cli/UsageError")("UsageError", {

@@ -28,6 +28,9 @@ import * as Runs from "./runs.js"
 import type { Process } from "./runtime.js"
 import { ProcessTag, UsageError } from "./runtime.js"
 
+/** The defaults of the speed flags: what `unrate demo` runs at too. @internal */
+export const speedDefaults = { concurrency: 8, initialRate: 20 } as const
+
 /** @internal */
 export const batchOptions = {
   language: Options.text("language").pipe(
@@ -36,11 +39,21 @@ export const batchOptions = {
   ),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDescription("requests in flight at once"),
-    Options.withDefault(8)
+    Options.withDefault(speedDefaults.concurrency)
   ),
   rate: Options.float("rate").pipe(
-    Options.withDescription("requests per second, shared by all requests; lowered automatically on 429"),
-    Options.withDefault(20)
+    Options.withDescription(
+      "the ceiling: at most this many requests per second, shared by all requests (default: none; " +
+        "unrate probes upward from --initial-rate and slows down on 429). With --fixed-rate: exactly this rate"
+    ),
+    Options.optional
+  ),
+  initialRate: Options.float("initial-rate").pipe(
+    Options.withDescription("requests per second to start at, before probing upward while no 429 comes"),
+    Options.withDefault(speedDefaults.initialRate)
+  ),
+  fixedRate: Options.boolean("fixed-rate").pipe(
+    Options.withDescription("with --rate N: exactly N requests per second, no probing (still slower on 429)")
   ),
   journal: Options.text("journal").pipe(
     Options.withDescription(
@@ -64,7 +77,9 @@ export const batchOptions = {
 interface BatchFlags {
   readonly language: Option.Option<string>
   readonly concurrency: number
-  readonly rate: number
+  readonly rate: Option.Option<number>
+  readonly initialRate: number
+  readonly fixedRate: boolean
   readonly journal: Option.Option<string>
   readonly noJournal: boolean
   readonly maxDeletions: Option.Option<number>
@@ -78,16 +93,35 @@ const minimumRate = 0.1
 
 const usage = (problem: string) => new UsageError({ problem })
 
+/** The speed flags every batch command shares. @internal */
+export interface SpeedFlags {
+  readonly concurrency: number
+  readonly rate: Option.Option<number>
+  readonly initialRate: number
+  readonly fixedRate: boolean
+}
+
+const rateProblem = (flag: string, rate: number) =>
+  rate >= minimumRate && Number.isFinite(rate)
+    ? undefined
+    : `${flag} must be a number of requests per second from ${minimumRate} up; got ${rate}`
+
 /** A problem with the speed flags every batch command shares, if any. @internal */
-export const speedProblem = (flags: { readonly concurrency: number; readonly rate: number }): string | undefined => {
+export const speedProblem = (flags: SpeedFlags): string | undefined => {
   if (flags.concurrency < 1 || flags.concurrency > 1024) {
     return `--concurrency must be from 1 to 1024; got ${flags.concurrency}`
   }
-  if (!(flags.rate >= minimumRate) || !Number.isFinite(flags.rate)) {
-    return `--rate must be a number of requests per second from ${minimumRate} up; got ${flags.rate}`
-  }
-  return undefined
+  if (flags.fixedRate && Option.isNone(flags.rate)) return "--fixed-rate needs --rate N: the rate to keep to"
+  return (Option.isSome(flags.rate) ? rateProblem("--rate", flags.rate.value) : undefined) ??
+    rateProblem("--initial-rate", flags.initialRate)
 }
+
+/** The engine's rate options from the flags: a ceiling (or none), the rate to start at, or a fixed rate. @internal */
+export const rateOptions = (flags: SpeedFlags) => ({
+  ...(Option.isSome(flags.rate) ? { rate: flags.rate.value } : {}),
+  initialRate: flags.initialRate,
+  fixedRate: flags.fixedRate
+})
 
 const flagsProblem = (flags: BatchFlags): string | undefined => {
   if (Option.isSome(flags.journal) && flags.noJournal) {
@@ -118,7 +152,7 @@ export const clientLayer = Effect.gen(function*() {
 
 const engineOptions = (flags: BatchFlags) => ({
   concurrency: flags.concurrency,
-  rate: flags.rate,
+  ...rateOptions(flags),
   dryRun: flags.dryRun,
   ...(Option.isSome(flags.maxDeletions) ? { maxDeletions: flags.maxDeletions.value } : {}),
   ...(Option.isSome(flags.language) ? { language: flags.language.value } : {})
@@ -371,6 +405,8 @@ export const restoreCommand = Command.make(
     last: Options.boolean("last").pipe(Options.withDescription("undo the newest run (see unrate runs)")),
     concurrency: batchOptions.concurrency,
     rate: batchOptions.rate,
+    initialRate: batchOptions.initialRate,
+    fixedRate: batchOptions.fixedRate,
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("send no PUT; report what would be restored")),
     json: batchOptions.json
   },
@@ -383,7 +419,12 @@ export const restoreCommand = Command.make(
       const summary = yield* runEngine(
         { label: "restore", json: flags.json, journal: JournalFile.make(path), client: yield* clientLayer },
         ({ journal, options }) =>
-          Batch.restore(journal, { concurrency: flags.concurrency, rate: flags.rate, dryRun: flags.dryRun, ...options })
+          Batch.restore(journal, {
+            concurrency: flags.concurrency,
+            ...rateOptions(flags),
+            dryRun: flags.dryRun,
+            ...options
+          })
       )
       const journal = Path.resolve(path)
       yield* io.stderr(unrecordedText(summary.unrecorded))

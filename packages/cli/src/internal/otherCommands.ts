@@ -6,6 +6,7 @@ import { AppleMusicConfig, DeveloperToken, NodeAppleMusic } from "@unrate/platfo
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { speedDefaults } from "./batchCommands.js"
 import { runEngine } from "./engine.js"
 import { batchText, exitCodeOf, restoreText } from "./output.js"
 import { ProcessTag, UsageError } from "./runtime.js"
@@ -156,7 +157,7 @@ export const demoCommand = Command.make("demo", {}, () =>
       })
       const run = { json: false, journal: Effect.succeed(yield* Journal.memory()), client }
       const summary = yield* runEngine({ ...run, label: "sweep library-songs" }, ({ journal, options }) =>
-        Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options }))
+        Batch.sweep("library-songs", { value: "dislike", journal, ...speedDefaults, ...options }))
       yield* io.stdout(`\n${batchText("sweep", "library-songs", summary, null, false)}`)
       const likesAfter = (yield* emulator.store.ratings).filter((rating) =>
         rating.value === 1
@@ -168,7 +169,7 @@ export const demoCommand = Command.make("demo", {}, () =>
       }
       yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
       const restored = yield* runEngine({ ...run, label: "restore" }, ({ journal, options }) =>
-        Batch.restore(journal, { concurrency: 8, rate: 400, ...options }))
+        Batch.restore(journal, { ...speedDefaults, ...options }))
       yield* io.stdout(`\n${restoreText("<the journal>", restored)}`)
       const back = (yield* emulator.store.ratings).filter((rating) =>
         rating.value === -1

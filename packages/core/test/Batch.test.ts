@@ -603,9 +603,16 @@ describe("Batch", () => {
       const store = yield* InMemoryRatings.InMemoryRatings
       const ids = Array.from({ length: 60 }, (_, i) => `i.fixed${i}`)
       yield* store.seed(ids.map((id) => ["library-songs", id, -1] as const))
-      const fiber = yield* Effect.fork(Batch.run(songs(ids), { rate: 10, initialRate: 5, fixedRate: true }))
+      const rates: Array<number | undefined> = []
+      const fiber = yield* Effect.fork(Batch.run(songs(ids), {
+        rate: 10,
+        initialRate: 5,
+        fixedRate: true,
+        onProgress: (progress) => Effect.sync(() => void rates.push(progress.rate))
+      }))
       for (let second = 0; second < 10; second++) yield* TestClock.adjust("1 second")
       const summary = yield* Fiber.join(fiber)
+      assert.isTrue(rates.length > 5 && rates.every((rate) => rate === 10), `${rates}`)
       assert.deepStrictEqual(summary.rate, { final: 10, peak: 10 })
       assert.isAtLeast(summary.elapsedMillis, 5_900, "60 at 10 a second")
     }).pipe(Effect.provide(InMemoryRatings.layer())))

@@ -9,15 +9,15 @@
  * limit instead of guessing it. Its states, and what moves it between them:
  *
  * - Starting: the rate is `initial`. Every answer without a 429 adds `probe`
- *   requests per second (0.5 by default): the rate grows by about half of itself
- *   each second, like TCP's slow start, never past the ceiling nor past twice
+ *   requests per second (0.8 by default): the rate more than doubles each
+ *   second, like TCP's slow start, never past the ceiling nor past twice
  *   what was answered in the last second.
- * - A limit was hit (429s are at least 5% of 20 or more answers, 5 of them at
- *   least): the rate drops to 90% of what the server answered, never below half
+ * - A limit was hit (429s are at least 5% of 20 or more answers in the last
+ *   second, and at least 2, or 5 once there are 100 answers): the rate drops to 90% of what the server answered, never below half
  *   in one go; later answers in the same second refine that drop, they never
  *   compound it. The limiter now follows a CUBIC curve around that limit W:
  *   back to W within about two seconds, slowly past it, then faster and faster
- *   (twice W about four seconds later) until the next limit is hit.
+ *   (twice W about five seconds later) until the next limit is hit.
  * - A stray 429: the rate loses that 429's share of the answers, once a second
  *   at most, and answers bring it back quickly (0.2% each) to where it was.
  *
@@ -83,14 +83,14 @@ export interface Options {
   readonly initial?: number | undefined
   /**
    * While probing, how many requests per second each answer without a 429 adds
-   * before the first limit is hit. Default 0.5.
+   * before the first limit is hit. Default 0.8.
    *
    * @since 0.3.0
    */
   readonly probe?: number | undefined
   /**
    * After a limit W is hit, the CUBIC curve's scale: the rate is `W * (1 + cubic
-   * * (t - K)^3)` t seconds after the drop. Default 0.02.
+   * * (t - K)^3)` t seconds after the drop. Default 0.01.
    *
    * @since 0.3.0
    */
@@ -101,7 +101,7 @@ export interface Options {
   readonly decrease?: number | undefined
   /** How much each answer raises a lowered rate, as a share of it (at least 0.05 requests per second). Default 0.0002. */
   readonly increase?: number | undefined
-  /** The share of 429s among the last second's answers (20 at least, 5 of them 429s) from which a limit counts as hit. Default 0.05. */
+  /** The share of 429s among the last second's answers (20 at least, 2 to 5 of them 429s) from which a limit counts as hit. Default 0.05. */
   readonly threshold?: number | undefined
 }
 
@@ -161,7 +161,7 @@ const minimumStep = 0.02
 /** How much each answer raises a trimmed rate, as a share of it: at 100 answers a second, about 20% a second. */
 const trimRecovery = 0.002
 
-/** A limit counts as hit only among this many answers in the last second, 5 of them 429s at least. */
+/** A limit counts as hit only among this many answers in the last second (5% of them 429s, 2 at least, 5 at most). */
 const minimumAnswers = 20
 
 /**
@@ -201,8 +201,8 @@ const settingsOf = (options: Options): Settings => {
     minimum: Math.min(options.minimum ?? 1, ceiling),
     decrease: options.decrease ?? 0.9,
     increase: options.increase ?? 0.0002,
-    probe: options.probe ?? 0.5,
-    cubic: options.cubic ?? 0.02,
+    probe: options.probe ?? 0.8,
+    cubic: options.cubic ?? 0.01,
     threshold: options.threshold ?? 0.05
   }
 }
@@ -227,7 +227,9 @@ const lowered = (
     : Infinity
   if (!Number.isFinite(current)) return { rate: s.rate, limit: false, took: answered }
   // A limit is hit when 429s are a real share of enough answers; a few early ones prove nothing.
-  const hit = share >= c.threshold && limited >= 5 && limited + answered >= minimumAnswers
+  const total = limited + answered
+  const hit = share >= c.threshold && total >= minimumAnswers &&
+    limited >= Math.max(2, Math.min(5, Math.ceil(c.threshold * total)))
   const took = Math.min(current, answered)
   if (hit) return { rate: Math.max(c.minimum, current / 2, took * c.decrease), limit: true, took }
   return { rate: Math.max(c.minimum, current * (1 - share)), limit: false, took }

@@ -256,6 +256,15 @@ const admin = (state: State, request: HttpServerRequest.HttpServerRequest, path:
         setFaults(state, faults as Faults)
         return HttpServerResponse.empty({ status: 204 })
       }
+      case "POST /__admin/rate-limit": {
+        const body = yield* Effect.orElseSucceed(request.json, () => undefined)
+        const limit = typeof body === "object" && body !== null ? (body as { limit?: unknown }).limit : undefined
+        if (limit !== null && (typeof limit !== "number" || !(limit > 0))) {
+          return HttpServerResponse.empty({ status: 400 })
+        }
+        setRateLimit(state, limit ?? undefined)
+        return HttpServerResponse.empty({ status: 204 })
+      }
       case "POST /__admin/seed": {
         const options = (yield* Effect.orElseSucceed(request.json, () => undefined)) as
           | InMemoryRatings.SeedOptions

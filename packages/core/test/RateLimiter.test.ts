@@ -182,6 +182,25 @@ describe("RateLimiter", () => {
       assert.isAbove(Math.max(...rates.slice(20, 28)), 300)
     }))
 
+  it.effect("at a low limit a hit is seen from a few 429s: the rate settles near 20 and few requests are refused", () =>
+    Effect.gen(function*() {
+      const inner = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      let sent = 0
+      let refused = 0
+      const counting: RateLimiter.RateLimiter = {
+        ...inner,
+        succeeded: Effect.zipRight(Effect.sync(() => void sent++), inner.succeeded),
+        rateLimited: (retryAfter) =>
+          Effect.zipRight(Effect.sync(() => void (sent++, refused++)), inner.rateLimited(retryAfter))
+      }
+      const rates = yield* drive(counting, 30, () => 20)
+      for (const rate of rates.slice(5)) {
+        assert.isAtLeast(rate, 15)
+        assert.isAtMost(rate, 30)
+      }
+      assert.isBelow(refused / sent, 0.08, `${refused} of ${sent} refused`)
+    }))
+
   it.effect("a stray 429 only trims a probing limiter, which then keeps probing", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })

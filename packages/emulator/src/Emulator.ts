@@ -130,7 +130,7 @@ export interface Options {
   readonly deleteMissing?: 204 | 404 | undefined
   readonly library?: ReadonlyArray<LibrarySeed> | undefined
   readonly faults?: Faults | undefined
-  /** Serve `/__admin/…` (state, log, reset, faults, seed). Off by default. */
+  /** Serve `/__admin/…` (state, log, reset, faults, rate-limit, seed). Off by default. */
   readonly admin?: boolean | undefined
   /** Keep the request log (and the store's log of requests). Default true. */
   readonly log?: boolean | undefined

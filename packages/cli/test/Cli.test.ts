@@ -39,12 +39,16 @@ describe("unrate", () => {
         "dryRun",
         "stoppedBy",
         "journal",
-        "failures"
+        "failures",
+        "rate"
       ])
       assert.deepStrictEqual(
         [json.command, json.kind, json.requested, json.deleted, json.absent, json.failed, json.stoppedBy],
         ["delete", "library-songs", 16, 15, 1, 0, null]
       )
+      // no limit anywhere: the limiter started at the default 20 and never came down
+      assert.isAtLeast(json.rate.final, 20)
+      assert.isAtLeast(json.rate.peak, json.rate.final)
       assert.strictEqual(yield* emulator.store.count(), 0)
     }))
 
@@ -184,10 +188,13 @@ describe("unrate", () => {
       assert.strictEqual(swept.code, 0, swept.stderr)
       const json = JSON.parse(swept.stdout)
       assert.deepStrictEqual([json.command, json.scanned, json.matched, json.deleted], ["sweep", 300, 60, 60])
-      assert.deepStrictEqual(Object.keys(json).slice(-2), ["scanned", "matched"])
+      assert.deepStrictEqual(Object.keys(json).slice(-3), ["scanned", "matched", "rate"])
+      assert.isAtMost(json.rate.peak, 500, "--rate is the ceiling")
       const restored = yield* run(["restore", "--journal", journal, "--json"], { env: emulatorEnv(emulator) })
       assert.strictEqual(restored.code, 0, restored.stderr)
-      assert.deepStrictEqual(JSON.parse(restored.stdout), {
+      const { rate, ...restoredJson } = JSON.parse(restored.stdout)
+      assert.isAtLeast(rate.final, 20)
+      assert.deepStrictEqual(restoredJson, {
         command: "restore",
         restored: 60,
         failed: 0,
@@ -202,6 +209,27 @@ describe("unrate", () => {
       assert.deepStrictEqual([JSON.parse(again.stdout).restored, JSON.parse(again.stdout).skipped], [0, 60])
       assert.strictEqual((yield* emulator.store.ratings).filter((rating) => rating.value === -1).length, 60)
     }), { timeout: 60_000 })
+
+  it.scopedLive(
+    "--rate N --fixed-rate keeps exactly N and never probes; --fixed-rate needs --rate",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make()
+        const seeded = yield* emulator.store.seedLibrary({ kind: "library-songs", size: 200, dislikes: 1 })
+        const fixed = yield* run(
+          ["delete", "library-songs", "--ids-file", "-", "--rate", "150", "--fixed-rate", "--no-journal", "--json"],
+          { env: emulatorEnv(emulator), stdin: seeded.dislikes.join("\n") }
+        )
+        assert.strictEqual(fixed.code, 0, fixed.stderr)
+        assert.deepStrictEqual(JSON.parse(fixed.stdout).rate, { final: 150, peak: 150 })
+        const alone = yield* run(["delete", "library-songs", "i.a", "--fixed-rate", "--json"], {
+          env: emulatorEnv(emulator)
+        })
+        assert.strictEqual(alone.code, 2)
+        assert.include(alone.stderr, "--fixed-rate needs --rate")
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("usage errors exit 2 and name the problem and the fix", () =>
     Effect.gen(function*() {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Batch } from "@unrate/core"
-import { progressLine } from "../src/internal/output.js"
+import { batchJson, progressLine } from "../src/internal/output.js"
 
 const progress = (counts: Partial<Batch.Progress>): Batch.Progress => ({
   requested: 0,
@@ -20,6 +20,7 @@ const progress = (counts: Partial<Batch.Progress>): Batch.Progress => ({
   etaSeconds: 4,
   scanned: 0,
   matched: 0,
+  rate: undefined,
   done: false,
   ...counts
 })
@@ -27,12 +28,77 @@ const progress = (counts: Partial<Batch.Progress>): Batch.Progress => ({
 describe("progress", () => {
   it("one line for every batch: restore's counts are its own, with no branch on the label", () => {
     assert.strictEqual(
-      progressLine("restore", progress({ restored: 3, skipped: 1, failed: 1, requests: 5, retries: 1 })),
+      progressLine("restore", progress({ restored: 3, skipped: 1, failed: 1, requests: 5, retries: 1 }), 120),
       "restore: 5/10 done (3 restored, 1 failed, 1 skipped), 2.0 req/s, 1 retries, ETA 4 s\n"
     )
     assert.strictEqual(
-      progressLine("delete", progress({ deleted: 4, absent: 1, invalid: 1 })),
+      progressLine("delete", progress({ deleted: 4, absent: 1, invalid: 1 }), 120),
       "delete: 6/10 done (4 deleted, 1 absent, 1 failed), 2.0 req/s, 0 retries, ETA 4 s\n"
     )
+  })
+
+  it("80 columns show the counts, the limiter's rate and the ETA, even for a big sweep", () => {
+    const line = progressLine(
+      "sweep",
+      progress({
+        scanned: 123_456,
+        matched: 45_678,
+        deleted: 12_345,
+        absent: 1_234,
+        failed: 123,
+        skipped: 12,
+        retries: 4_321,
+        requestsPerSecond: 987.6,
+        rate: 1012.4,
+        total: undefined,
+        etaSeconds: undefined,
+        settledPerSecond: 950
+      })
+    )
+    assert.isAtMost(line.trimEnd().length, 80, line)
+    assert.include(line, "13714/45678 done")
+    assert.include(line, "987.6 req/s (limit 1012)")
+    // 31,964 matches left at 950 a second
+    assert.match(line, /ETA 34 s\n$/)
+    const wide = progressLine("sweep", progress({ deleted: 3, rate: 20, total: 10 }), 200)
+    assert.include(wide, "(3 deleted, 0 failed)", "with room, the breakdown is kept")
+  })
+
+  it("a sweep's scan counts library items, and its deletions have an ETA once there is a rate", () => {
+    const scanning = progressLine(
+      "sweep",
+      progress({ scanned: 300, matched: 40, total: undefined, etaSeconds: undefined })
+    )
+    assert.match(scanning, /^sweep: 300 scanned, 40 matched; 300 done/)
+    const deleting = progressLine(
+      "sweep",
+      progress({
+        scanned: 1000,
+        matched: 100,
+        deleted: 20,
+        total: undefined,
+        etaSeconds: undefined,
+        settledPerSecond: 0,
+        rate: 20
+      })
+    )
+    // 80 matches left at the limiter's 20 a second
+    assert.match(deleting, /20\/100 done.*ETA 4 s\n$/)
+  })
+
+  it("--json gives the limiter's final and peak rate; no limit is null, not Infinity", () => {
+    const summary = {
+      ...progress({}),
+      dryRun: false,
+      stoppedBy: null,
+      stopMessage: null,
+      capReached: false,
+      failures: [],
+      unrecorded: []
+    }
+    const json = batchJson("delete", "songs", { ...summary, rate: { final: 180.04, peak: 212.36 } }, null)
+    assert.deepStrictEqual(json.rate, { final: 180, peak: 212.4 })
+    const unlimited = batchJson("delete", "songs", { ...summary, rate: { final: Infinity, peak: Infinity } }, null)
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(unlimited)).rate, { final: null, peak: null })
   })
 })

@@ -147,8 +147,27 @@ export interface Progress {
   readonly scanned: number
   /** Items whose rating matched (sweep only). */
   readonly matched: number
+  /**
+   * The rate the limiter allows now, in requests per second (`Infinity`: no
+   * limit yet); undefined when the service paces itself.
+   *
+   * @since 0.3.0
+   */
+  readonly rate: number | undefined
   /** True for the last snapshot. */
   readonly done: boolean
+}
+
+/**
+ * The rate of a batch's limiter, in requests per second: where it ended, and
+ * the highest it reached (`Infinity`: no limit was needed).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface RateSummary {
+  readonly final: number
+  readonly peak: number
 }
 
 /**
@@ -185,9 +204,16 @@ export interface Unrecorded {
  * @category models
  */
 export interface Summary
-  extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond">
+  extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond" | "rate">
 {
   readonly dryRun: boolean
+  /**
+   * The limiter's rate at the end and at its peak; undefined when the service
+   * paces itself (no limiter the batch can see).
+   *
+   * @since 0.3.0
+   */
+  readonly rate?: RateSummary | undefined
   /** Null when the input was read to its end (or the cap was reached). */
   readonly stoppedBy: StopReason | null
   /** The message of the error that stopped the batch. */
@@ -213,8 +239,27 @@ export interface Summary
 export interface Options {
   /** Requests in flight at once. Default 8. */
   readonly concurrency?: number | undefined
-  /** Requests per second for this batch, shared by every fiber. Default: the client's own limiter. */
+  /**
+   * The ceiling, in requests per second, of this batch's own limiter, shared by
+   * every fiber: it starts at `initialRate` and probes upward while no 429
+   * comes, never past this. Default: no ceiling when `initialRate` or
+   * `fixedRate` is given; with none of the three, the client's own limiter.
+   */
   readonly rate?: number | undefined
+  /**
+   * The rate, in requests per second, the batch's limiter starts probing from.
+   * Default 20 (or `rate`, if lower).
+   *
+   * @since 0.3.0
+   */
+  readonly initialRate?: number | undefined
+  /**
+   * Exactly `rate` requests per second, no probing: the limiter starts at it,
+   * slows down on 429s and comes back up to it, never past it.
+   *
+   * @since 0.3.0
+   */
+  readonly fixedRate?: boolean | undefined
   /** Send no DELETE: every target that would be deleted is `Planned`. */
   readonly dryRun?: boolean | undefined
   /** Delete (or plan) at most this many ratings, then stop. */
@@ -332,8 +377,11 @@ export type RestoreSummary = Summary
  * @since 0.1.0
  * @category models
  */
-export interface RestoreOptions
-  extends Pick<Options, "concurrency" | "rate" | "language" | "onProgress" | "progressInterval" | "stop">
+export interface RestoreOptions extends
+  Pick<
+    Options,
+    "concurrency" | "rate" | "initialRate" | "fixedRate" | "language" | "onProgress" | "progressInterval" | "stop"
+  >
 {
   /**
    * Send no PUT: count what would be restored as `planned`.

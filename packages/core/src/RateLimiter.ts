@@ -3,15 +3,27 @@
  *
  * Requests are spaced evenly at the current rate, and a 429 seen by any fiber
  * slows all of them; a `Retry-After` also holds every new request back until
- * it has passed. How much depends on the last second's answers:
+ * it has passed.
  *
- * - A limit was hit (429s are at least 5% of 100 or more answers, 5 of them at
- *   least): the rate drops to 90% of what the server answered, never below half
+ * A probing limiter (an `initial` rate below the ceiling) finds the server's
+ * limit instead of guessing it. Its states, and what moves it between them:
+ *
+ * - Starting: the rate is `initial`. Every answer without a 429 adds `probe`
+ *   requests per second (0.8 by default): the rate more than doubles each
+ *   second, like TCP's slow start, never past the ceiling nor past twice
+ *   what was answered in the last second.
+ * - A limit was hit (429s are at least 5% of 20 or more answers in the last
+ *   second, and at least 2, or 5 once there are 100 answers): the rate drops to 90% of what the server answered, never below half
  *   in one go; later answers in the same second refine that drop, they never
- *   compound it. Answers then raise the rate gradually (0.02% of it each, at
- *   least 0.02 requests per second), up to the configured ceiling.
+ *   compound it. The limiter now follows a CUBIC curve around that limit W:
+ *   back to W within about two seconds, slowly past it, then faster and faster
+ *   (twice W about five seconds later) until the next limit is hit.
  * - A stray 429: the rate loses that 429's share of the answers, once a second
  *   at most, and answers bring it back quickly (0.2% each) to where it was.
+ *
+ * A fixed limiter (no `initial`, or `initial` at the ceiling) starts at the
+ * ceiling and never probes: after a hit limit, answers raise the rate only
+ * gradually (0.02% each) back towards the ceiling.
  *
  * @since 0.1.0
  */
@@ -46,6 +58,13 @@ export interface RateLimiter {
   readonly succeeded: Effect.Effect<void>
   /** The rate currently allowed, in requests per second (Infinity: unlimited). */
   readonly currentRate: Effect.Effect<number>
+  /**
+   * The highest rate allowed so far. Optional: limiters without it report
+   * their current rate as the peak.
+   *
+   * @since 0.3.0
+   */
+  readonly peakRate?: Effect.Effect<number> | undefined
 }
 
 /**
@@ -55,13 +74,34 @@ export interface RateLimiter {
 export interface Options {
   /** The ceiling, in requests per second. `Infinity`: no limit until a 429 is seen. */
   readonly rate: number
+  /**
+   * The rate to start at, probing upward from it while no 429 comes. Default:
+   * the ceiling (a fixed limiter).
+   *
+   * @since 0.3.0
+   */
+  readonly initial?: number | undefined
+  /**
+   * While probing, how many requests per second each answer without a 429 adds
+   * before the first limit is hit. Default 0.8.
+   *
+   * @since 0.3.0
+   */
+  readonly probe?: number | undefined
+  /**
+   * After a limit W is hit, the CUBIC curve's scale: the rate is `W * (1 + cubic
+   * * (t - K)^3)` t seconds after the drop. Default 0.01.
+   *
+   * @since 0.3.0
+   */
+  readonly cubic?: number | undefined
   /** The floor a run of 429s cannot push the rate below. Default 1. */
   readonly minimum?: number | undefined
   /** After a limit is hit, the share of the last second's answered requests the rate drops to. Default 0.9. */
   readonly decrease?: number | undefined
   /** How much each answer raises a lowered rate, as a share of it (at least 0.05 requests per second). Default 0.0002. */
   readonly increase?: number | undefined
-  /** The share of 429s among the last second's answers (100 at least, 5 of them 429s) from which a limit counts as hit. Default 0.05. */
+  /** The share of 429s among the last second's answers (20 at least, 2 to 5 of them 429s) from which a limit counts as hit. Default 0.05. */
   readonly threshold?: number | undefined
 }
 
@@ -71,12 +111,17 @@ interface State {
   /** The rate before stray 429s trimmed it: answers bring it back there quickly. */
   readonly recoverTo: number
   readonly rate: number
+  readonly peak: number
   readonly nextAt: number
   /** When a stray 429 last took off its share, and when a hit limit last lowered the rate. */
   readonly lastTrimAt: number
   readonly lastDropAt: number
   /** The rate a spell of drops started from: later answers in the spell refine the drop, never compound it. */
   readonly dropFrom: number
+  /** The last limit hit (what the server answered per second then; undefined before the first), for CUBIC. */
+  readonly limit: number | undefined
+  /** Seconds from the last drop until CUBIC is back at `limit`. */
+  readonly limitK: number
   readonly windowStart: number
   readonly windowCount: number
   readonly previousWindowCount: number
@@ -116,6 +161,9 @@ const minimumStep = 0.02
 /** How much each answer raises a trimmed rate, as a share of it: at 100 answers a second, about 20% a second. */
 const trimRecovery = 0.002
 
+/** A limit counts as hit only among this many answers in the last second (5% of them 429s, 2 at least, 5 at most). */
+const minimumAnswers = 20
+
 /**
  * A limiter that never waits and ignores 429s.
  *
@@ -127,31 +175,136 @@ export const unlimited: RateLimiter = {
   reserve: Effect.succeed(0),
   rateLimited: () => Effect.void,
   succeeded: Effect.void,
-  currentRate: Effect.succeed(Infinity)
+  currentRate: Effect.succeed(Infinity),
+  peakRate: Effect.succeed(Infinity)
+}
+
+interface Settings {
+  readonly ceiling: number
+  readonly initial: number
+  readonly probing: boolean
+  readonly minimum: number
+  readonly decrease: number
+  readonly increase: number
+  readonly probe: number
+  readonly cubic: number
+  readonly threshold: number
+}
+
+const settingsOf = (options: Options): Settings => {
+  const ceiling = options.rate > 0 ? options.rate : Infinity
+  const initial = options.initial !== undefined && options.initial > 0 ? Math.min(options.initial, ceiling) : ceiling
+  return {
+    ceiling,
+    initial,
+    probing: initial < ceiling,
+    minimum: Math.min(options.minimum ?? 1, ceiling),
+    decrease: options.decrease ?? 0.9,
+    increase: options.increase ?? 0.0002,
+    probe: options.probe ?? 0.8,
+    cubic: options.cubic ?? 0.01,
+    threshold: options.threshold ?? 0.05
+  }
+}
+
+/** The rate after a 429, whether a limit was hit (rather than a stray 429 seen), and what the server took. */
+const lowered = (
+  c: Settings,
+  s: State,
+  now: number
+): { readonly rate: number; readonly limit: boolean; readonly took: number } => {
+  const answered = lastSecond(s, now, s.windowCount, s.previousWindowCount)
+  const limited = lastSecond(s, now, s.windowLimited, s.previousWindowLimited)
+  const share = limited / Math.max(1, limited + answered)
+  const inSpell = now - s.lastDropAt < 1000
+  // Without a ceiling the rate to lower is the one measured, and only enough answers measure it.
+  const current = inSpell
+    ? s.dropFrom
+    : Number.isFinite(s.rate)
+    ? s.rate
+    : now - s.startedAt >= 1000 || s.windowCount >= 20
+    ? answered + limited
+    : Infinity
+  if (!Number.isFinite(current)) return { rate: s.rate, limit: false, took: answered }
+  // A limit is hit when 429s are a real share of enough answers; a few early ones prove nothing.
+  const total = limited + answered
+  const hit = share >= c.threshold && total >= minimumAnswers &&
+    limited >= Math.max(2, Math.min(5, Math.ceil(c.threshold * total)))
+  const took = Math.min(current, answered)
+  if (hit) return { rate: Math.max(c.minimum, current / 2, took * c.decrease), limit: true, took }
+  return { rate: Math.max(c.minimum, current * (1 - share)), limit: false, took }
+}
+
+const onLimited = (c: Settings, before: State, now: number, retryAfter: Option.Option<Duration.Duration>): State => {
+  const rolled = roll(before, now)
+  const s = { ...rolled, windowLimited: rolled.windowLimited + 1 }
+  const next = lowered(c, s, now)
+  const inSpell = now - s.lastDropAt < 1000
+  // A stray 429 trims once a second at most; within a spell of drops, each answer refines the one drop.
+  const allowed = next.limit ? true : now - s.lastTrimAt >= 1000 && !inSpell
+  const rate = allowed && next.rate < s.rate ? next.rate : s.rate
+  const dropped = next.limit && rate !== s.rate
+  const limit = dropped ? Math.max(rate, next.took) : s.limit
+  const pause = Option.match(retryAfter, { onNone: () => now, onSome: (d) => now + Duration.toMillis(d) })
+  return {
+    ...s,
+    rate,
+    recoverTo: dropped ? rate : s.recoverTo,
+    lastTrimAt: rate !== s.rate && !next.limit ? now : s.lastTrimAt,
+    lastDropAt: dropped && !inSpell ? now : s.lastDropAt,
+    dropFrom: dropped && !inSpell ? s.rate : s.dropFrom,
+    limit,
+    limitK: dropped && limit !== undefined ? Math.cbrt(Math.max(0, 1 - rate / limit) / c.cubic) : s.limitK,
+    nextAt: Math.max(s.nextAt, pause)
+  }
+}
+
+/** Where a probing limiter goes with one more answer: slow start before the first limit, CUBIC after it. */
+const probed = (c: Settings, s: State, now: number): number => {
+  // Never more than twice what was answered in the last second: a rate nobody uses proves nothing.
+  const used = Math.max(c.initial, 2 * lastSecond(s, now, s.windowCount, s.previousWindowCount))
+  if (s.limit === undefined) return Math.min(used, s.rate + c.probe)
+  const t = (now - s.lastDropAt) / 1000 - s.limitK
+  const cubic = s.limit * (1 + c.cubic * t * t * t)
+  return Math.max(s.rate, Math.min(used, cubic, s.rate + s.limit))
+}
+
+const onAnswer = (c: Settings, before: State, now: number): State => {
+  const s = roll(before, now)
+  const counted = { ...s, windowCount: s.windowCount + 1 }
+  if (!Number.isFinite(s.rate) || s.rate >= c.ceiling) return counted
+  // Back quickly to where stray 429s trimmed from; beyond it, probing or (after a limit was hit) gradually.
+  const raised = s.rate < s.recoverTo
+    ? Math.min(s.recoverTo, s.rate * (1 + trimRecovery) + minimumStep)
+    : c.probing
+    ? probed(c, counted, now)
+    : s.rate + Math.max(s.rate * c.increase, minimumStep)
+  const rate = Math.min(c.ceiling, Math.max(s.rate, raised))
+  return { ...counted, rate, peak: Math.max(s.peak, rate), recoverTo: Math.max(s.recoverTo, rate) }
 }
 
 /**
- * Builds an adaptive limiter (see the module description).
+ * Builds an adaptive limiter (see the module description): probing from
+ * `initial` up to the ceiling `rate`, or fixed at `rate` without `initial`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<RateLimiter> =>
   Effect.gen(function*() {
-    const ceiling = options.rate > 0 ? options.rate : Infinity
-    const minimum = Math.min(options.minimum ?? 1, ceiling)
-    const decrease = options.decrease ?? 0.9
-    const increase = options.increase ?? 0.0002
-    const threshold = options.threshold ?? 0.05
+    const c = settingsOf(options)
     const now = yield* Clock.currentTimeMillis
     const state = yield* Ref.make<State>({
       startedAt: Infinity,
-      rate: ceiling,
-      recoverTo: ceiling,
+      rate: c.initial,
+      peak: c.initial,
+      recoverTo: c.initial,
       nextAt: now,
       lastTrimAt: -Infinity,
       lastDropAt: -Infinity,
-      dropFrom: ceiling,
+      dropFrom: c.initial,
+      limit: undefined,
+      limitK: 0,
       windowStart: now,
       windowCount: 0,
       previousWindowCount: 0,
@@ -165,68 +318,17 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
         return [slot - now, { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
       }))
     const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
-
-    /** The rate after a 429, and whether a limit was hit (rather than a stray 429 seen). */
-    const lowered = (s: State, now: number): { readonly rate: number; readonly limit: boolean } => {
-      const answered = lastSecond(s, now, s.windowCount, s.previousWindowCount)
-      const limited = lastSecond(s, now, s.windowLimited, s.previousWindowLimited)
-      const share = limited / Math.max(1, limited + answered)
-      const inSpell = now - s.lastDropAt < 1000
-      // Without a ceiling the rate to lower is the one measured, and only enough answers measure it.
-      const current = inSpell
-        ? s.dropFrom
-        : Number.isFinite(s.rate)
-        ? s.rate
-        : now - s.startedAt >= 1000 || s.windowCount >= 20
-        ? answered + limited
-        : Infinity
-      if (!Number.isFinite(current)) return { rate: s.rate, limit: false }
-      // A limit is hit when 429s are a real share of enough answers; a few early ones prove nothing.
-      const hit = share >= threshold && limited >= 5 && limited + answered >= 100
-      if (hit) return { rate: Math.max(minimum, current / 2, Math.min(current, answered) * decrease), limit: true }
-      return { rate: Math.max(minimum, current * (1 - share)), limit: false }
-    }
-
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Ref.update(state, (before) => {
-          const rolled = roll(before, now)
-          const s = { ...rolled, windowLimited: rolled.windowLimited + 1 }
-          const next = lowered(s, now)
-          const inSpell = now - s.lastDropAt < 1000
-          // A stray 429 trims once a second at most; within a spell of drops, each answer refines the one drop.
-          const allowed = next.limit ? true : now - s.lastTrimAt >= 1000 && !inSpell
-          const rate = allowed && next.rate < s.rate ? next.rate : s.rate
-          const dropped = next.limit && rate !== s.rate
-          const pause = Option.match(retryAfter, { onNone: () => now, onSome: (d) => now + Duration.toMillis(d) })
-          return {
-            ...s,
-            rate,
-            recoverTo: dropped ? rate : s.recoverTo,
-            lastTrimAt: rate !== s.rate && !next.limit ? now : s.lastTrimAt,
-            lastDropAt: dropped && !inSpell ? now : s.lastDropAt,
-            dropFrom: dropped && !inSpell ? s.rate : s.dropFrom,
-            nextAt: Math.max(s.nextAt, pause)
-          }
-        }))
-
-    const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.update(state, (before) => {
-        const s = roll(before, now)
-        if (!Number.isFinite(s.rate) || s.rate >= ceiling) return { ...s, windowCount: s.windowCount + 1 }
-        // Back quickly to where stray 429s trimmed from; beyond it (or after a limit was hit), gradually.
-        const rate = s.rate < s.recoverTo
-          ? Math.min(s.recoverTo, s.rate * (1 + trimRecovery) + minimumStep)
-          : Math.min(ceiling, s.rate + Math.max(s.rate * increase, minimumStep))
-        return { ...s, rate, recoverTo: Math.max(s.recoverTo, rate), windowCount: s.windowCount + 1 }
-      }))
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
+    const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onAnswer(c, s, now)))
 
     return {
       take,
       reserve,
       rateLimited,
       succeeded,
-      currentRate: Effect.map(Ref.get(state), (s) => s.rate)
+      currentRate: Effect.map(Ref.get(state), (s) => s.rate),
+      peakRate: Effect.map(Ref.get(state), (s) => s.peak)
     }
   })
 

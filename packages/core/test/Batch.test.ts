@@ -574,4 +574,46 @@ describe("Batch", () => {
         assert.isFalse(journal.lines.some((entry) => entry.id === "i.novalue" && entry.outcome === "restored"))
       }).pipe(Effect.provide(InMemoryRatings.layer())))
   })
+
+  it.effect("a batch's limiter probes from initialRate to its rate ceiling; progress and summary show the rate", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      const ids = Array.from({ length: 400 }, (_, i) => `i.probe${i}`)
+      yield* store.seed(ids.map((id) => ["library-songs", id, -1] as const))
+      const rates: Array<number | undefined> = []
+      const fiber = yield* Effect.fork(Batch.run(songs(ids), {
+        initialRate: 10,
+        rate: 40,
+        concurrency: 8,
+        onProgress: (progress) => Effect.sync(() => void rates.push(progress.rate))
+      }))
+      for (let second = 0; second < 30; second++) yield* TestClock.adjust("1 second")
+      const summary = yield* Fiber.join(fiber)
+      assert.strictEqual(summary.deleted, 400)
+      assert.strictEqual(rates[0], 10)
+      assert.isAbove(rates[3]!, 10, "no 429: the rate rises")
+      assert.isTrue(rates.every((rate) => rate !== undefined && rate <= 40), "never past the ceiling")
+      assert.deepStrictEqual(summary.rate, { final: 40, peak: 40 })
+      // 400 at 10 a second would take 40 seconds; probing up to 40 a second, well under 20
+      assert.isBelow(summary.elapsedMillis, 20_000)
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("fixedRate: exactly rate, no probing", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      const ids = Array.from({ length: 60 }, (_, i) => `i.fixed${i}`)
+      yield* store.seed(ids.map((id) => ["library-songs", id, -1] as const))
+      const rates: Array<number | undefined> = []
+      const fiber = yield* Effect.fork(Batch.run(songs(ids), {
+        rate: 10,
+        initialRate: 5,
+        fixedRate: true,
+        onProgress: (progress) => Effect.sync(() => void rates.push(progress.rate))
+      }))
+      for (let second = 0; second < 10; second++) yield* TestClock.adjust("1 second")
+      const summary = yield* Fiber.join(fiber)
+      assert.isTrue(rates.length > 5 && rates.every((rate) => rate === 10), `${rates}`)
+      assert.deepStrictEqual(summary.rate, { final: 10, peak: 10 })
+      assert.isAtLeast(summary.elapsedMillis, 5_900, "60 at 10 a second")
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
 })

@@ -3,6 +3,28 @@ import { RateLimiter } from "@unrate/core"
 import { Clock, Duration, Effect, Fiber, FiberRef, Option, TestClock } from "effect"
 import { globalValue } from "effect/GlobalValue"
 
+/**
+ * Sends at the limiter's rate, 100 ms at a time, to a server that answers
+ * `limit` requests a second and 429s the rest; answers the rate after each second.
+ */
+const drive = (limiter: RateLimiter.RateLimiter, seconds: number, limit: (second: number) => number) =>
+  Effect.gen(function*() {
+    const rates: Array<number> = []
+    let carry = 0
+    for (let tick = 0; tick < seconds * 10; tick++) {
+      carry += (yield* limiter.currentRate) / 10
+      const sent = Math.floor(carry)
+      carry -= sent
+      const accepted = Math.min(sent, Math.round(limit(Math.floor(tick / 10)) / 10))
+      for (let i = 0; i < sent; i++) {
+        yield* i < accepted ? limiter.succeeded : limiter.rateLimited(Option.none())
+      }
+      yield* TestClock.adjust("100 millis")
+      if (tick % 10 === 9) rates.push(yield* limiter.currentRate)
+    }
+    return rates
+  })
+
 describe("RateLimiter", () => {
   it.effect("spaces requests at the configured rate across fibers", () =>
     Effect.gen(function*() {
@@ -35,8 +57,8 @@ describe("RateLimiter", () => {
       // the first 429 of 81 answers in the last second looks stray: it takes off its share
       yield* limiter.rateLimited(Option.none())
       assert.closeTo(yield* limiter.currentRate, 100 * 80 / 81, 1e-9)
-      // at the twentieth (20 of 100 answers: enough of them, over 5%) a limit was hit: to 90% of what the server answered
-      for (let i = 0; i < 18; i++) yield* limiter.rateLimited(Option.none())
+      // at the fifth (5 of 85 answers: enough of them, over 5%) a limit was hit: to 90% of what the server answered
+      for (let i = 0; i < 3; i++) yield* limiter.rateLimited(Option.none())
       assert.closeTo(yield* limiter.currentRate, 100 * 80 / 81, 1e-9)
       yield* limiter.rateLimited(Option.none())
       assert.strictEqual(yield* limiter.currentRate, 72)
@@ -116,5 +138,104 @@ describe("RateLimiter", () => {
       const slow = yield* RateLimiter.make({ rate: 1 })
       const seen = yield* FiberRef.get(registered!).pipe(RateLimiter.withLimiter(slow))
       assert.deepStrictEqual(seen, Option.some(slow))
+    }))
+
+  it.effect("a probing limiter rises from its initial rate while no 429 comes, and stops at the ceiling", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: 1000, initial: 20 })
+      assert.strictEqual(yield* limiter.currentRate, 20)
+      const rates = yield* drive(limiter, 12, () => Infinity)
+      // every second without a 429 raises it; from 20 it passes 900 within 10 seconds
+      for (let i = 1; i < rates.length && rates[i - 1]! < 1000; i++) assert.isAbove(rates[i]!, rates[i - 1]!)
+      assert.isAbove(rates[0]!, 20)
+      assert.isAtLeast(rates[9]!, 900)
+      assert.strictEqual(rates[11], 1000, "never past the ceiling")
+      assert.strictEqual(yield* limiter.peakRate!, 1000)
+    }))
+
+  it.effect("a probing limiter does not rise past twice what is answered: an unused rate proves nothing", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      for (let second = 0; second < 10; second++) {
+        for (let i = 0; i < 10; i++) yield* limiter.succeeded
+        yield* TestClock.adjust("1 second")
+      }
+      // 10 answers a second: 10 seconds of probing would reach 70, but the rate stays within twice the last second's
+      assert.isAtMost(yield* limiter.currentRate, 40)
+    }))
+
+  it.effect("a probing limiter cuts on a hit limit, then comes back to it and probes past it", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      // the server takes 200 a second: the rate climbs to it, overshoots a little, and is cut below 200
+      const rates = yield* drive(limiter, 30, (second) => second < 20 ? 200 : 400)
+      const cutAt = rates.findIndex((rate, i) => i > 0 && rate < rates[i - 1]!)
+      assert.isAbove(cutAt, 0, "a cut")
+      assert.isBelow(rates[cutAt]!, 200)
+      assert.isAtLeast(rates[cutAt]!, 100, "never below half in one go")
+      // while the limit stays, the rate stays near it: between 80% and 125% of 200 from 10 s on
+      for (const rate of rates.slice(10, 20)) {
+        assert.isAtLeast(rate, 160)
+        assert.isAtMost(rate, 250)
+      }
+      // the limit doubles at 20 s: within 8 s the rate passes 300
+      assert.isAbove(Math.max(...rates.slice(20, 28)), 300)
+    }))
+
+  it.effect("at a low limit a hit is seen from a few 429s: the rate settles near 20 and few requests are refused", () =>
+    Effect.gen(function*() {
+      const inner = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      let sent = 0
+      let refused = 0
+      const counting: RateLimiter.RateLimiter = {
+        ...inner,
+        succeeded: Effect.zipRight(Effect.sync(() => void sent++), inner.succeeded),
+        rateLimited: (retryAfter) =>
+          Effect.zipRight(Effect.sync(() => void (sent++, refused++)), inner.rateLimited(retryAfter))
+      }
+      const rates = yield* drive(counting, 30, () => 20)
+      for (const rate of rates.slice(5)) {
+        assert.isAtLeast(rate, 15)
+        assert.isAtMost(rate, 30)
+      }
+      assert.isBelow(refused / sent, 0.08, `${refused} of ${sent} refused`)
+    }))
+
+  it.effect("a stray 429 only trims a probing limiter, which then keeps probing", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      yield* drive(limiter, 4, () => Infinity)
+      const before = yield* limiter.currentRate
+      yield* limiter.rateLimited(Option.none())
+      const trimmed = yield* limiter.currentRate
+      assert.isBelow(trimmed, before)
+      assert.isAbove(trimmed, before * 0.95, "one 429 among many answers takes off its share only")
+      yield* drive(limiter, 2, () => Infinity)
+      assert.isAbove(yield* limiter.currentRate, before)
+    }))
+
+  it.effect("a probing limiter holds every request back until Retry-After has passed", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      yield* limiter.rateLimited(Option.some(Duration.seconds(3)))
+      const fibers = yield* Effect.forEach([1, 2], () => Effect.fork(limiter.take))
+      yield* TestClock.adjust("2999 millis")
+      for (const fiber of fibers) assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
+      // the 429 also trimmed the rate (to 1 a second: it was every answer), so the second waits one more second
+      yield* TestClock.adjust("1001 millis")
+      yield* Effect.forEach(fibers, (fiber) => Fiber.join(fiber))
+    }))
+
+  it.effect("a fixed limiter never probes past its rate, and recovers from a cut only gradually", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: 50, initial: 50 })
+      const free = yield* drive(limiter, 5, () => Infinity)
+      assert.deepStrictEqual(free, [50, 50, 50, 50, 50])
+      const limited = yield* drive(limiter, 10, () => 40)
+      assert.isBelow(limited[0]!, 45, "cut")
+      // after the cut, answers raise it by under 1 request per second each second (probing adds half of it)
+      assert.isBelow(limited[5]! - limited[1]!, 4)
+      assert.isAtMost(Math.max(...limited), 45)
+      assert.strictEqual(yield* limiter.peakRate!, 50)
     }))
 })

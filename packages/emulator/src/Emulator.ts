@@ -55,7 +55,10 @@ export const defaultUserToken = "emulator-user-token"
  * @category models
  */
 export interface Faults {
-  /** Requests per second allowed per developer token (1-second windows); beyond it, 429. */
+  /**
+   * Requests per second allowed per team (1-second windows), whatever the user
+   * token: the JWT's team id, or the one developer token accepted; beyond it, 429.
+   */
   readonly rateLimit?: number | undefined
   /** Whether 429s carry `Retry-After` (seconds to the end of the window). Default false, as Apple. */
   readonly retryAfter?: boolean | undefined
@@ -116,11 +119,18 @@ export interface Options {
   readonly jwt?: { readonly publicKey: string; readonly keyId: string; readonly teamId: string } | undefined
   /** The accepted music user token. Default {@link defaultUserToken}. */
   readonly userToken?: string | undefined
+  /**
+   * More music user tokens to accept (other users of the same app). Every user
+   * token shares one rate limit: Apple throttles per developer account (team).
+   *
+   * @since 0.3.0
+   */
+  readonly userTokens?: ReadonlyArray<string> | undefined
   /** What deleting a missing rating answers. Default 404. */
   readonly deleteMissing?: 204 | 404 | undefined
   readonly library?: ReadonlyArray<LibrarySeed> | undefined
   readonly faults?: Faults | undefined
-  /** Serve `/__admin/…` (state, log, reset, faults, seed). Off by default. */
+  /** Serve `/__admin/…` (state, log, reset, faults, rate-limit, seed). Off by default. */
   readonly admin?: boolean | undefined
   /** Keep the request log (and the store's log of requests). Default true. */
   readonly log?: boolean | undefined
@@ -167,6 +177,13 @@ export interface Emulator {
   readonly requestLog: Effect.Effect<ReadonlyArray<LogEntry>>
   /** Replaces the faults. */
   readonly setFaults: (faults: Faults) => Effect.Effect<void>
+  /**
+   * Changes the rate limit (`undefined`: none) while running, keeping the
+   * other faults and the current window.
+   *
+   * @since 0.3.0
+   */
+  readonly setRateLimit: (limit: number | undefined) => Effect.Effect<void>
   /** Empties the store and the log, clears faults and rate windows. */
   readonly reset: Effect.Effect<void>
 }
@@ -202,6 +219,8 @@ export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError,
       seed,
       checkDeveloper,
       userToken,
+      userTokens: options.userTokens,
+      team: options.jwt?.teamId ?? developerToken,
       faults: options.faults ?? {},
       admin: options.admin ?? false,
       log: options.log ?? true
@@ -219,6 +238,7 @@ export const make = (options: Options = {}): Effect.Effect<Emulator, ServeError,
       store,
       requestLog: Effect.sync(() => [...state.log]),
       setFaults: (faults) => Effect.sync(() => internal.setFaults(state, faults)),
+      setRateLimit: (limit) => Effect.sync(() => internal.setRateLimit(state, limit)),
       reset: internal.reset(state)
     }
   })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Emulator } from "@unrate/emulator"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Scope, TestClock } from "effect"
 import * as Jose from "jose"
 
 interface Answer {
@@ -166,6 +166,56 @@ describe("Emulator", () => {
       const limited = yield* call(emulator, "GET", "/v1/me/ratings/songs/1")
       assert.strictEqual(limited.status, 429)
       assert.strictEqual(limited.headers.get("retry-after"), "1")
+    }))
+
+  it.scoped("one rate limit for the whole team: every user token, every developer token of the team", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.now())
+      const pair = yield* Effect.promise(() => Jose.generateKeyPair("ES256", { extractable: true }))
+      const publicKey = yield* Effect.promise(() => Jose.exportSPKI(pair.publicKey))
+      const emulator = yield* Emulator.make({
+        jwt: { publicKey, keyId: "KEY1234567", teamId: "TEAM123456" },
+        userTokens: ["second-user", "third-user"],
+        faults: { rateLimit: 4 }
+      })
+      const now = Math.floor(Date.now() / 1000)
+      // two developer tokens of the same team, signed a second apart
+      const tokens = yield* Effect.forEach(
+        [now, now - 1],
+        (iat) =>
+          Effect.promise(() =>
+            new Jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "KEY1234567" }).setIssuer("TEAM123456")
+              .setIssuedAt(iat).setExpirationTime(iat + 3600).sign(pair.privateKey)
+          )
+      )
+      const users = [emulator.userToken, "second-user", "third-user"]
+      const statuses: Array<number> = []
+      for (let i = 0; i < 6; i++) {
+        const answer = yield* call(emulator, "GET", "/v1/me/ratings/songs/1", {
+          developer: tokens[i % 2]!,
+          user: users[i % 3]!
+        })
+        statuses.push(answer.status)
+      }
+      assert.deepStrictEqual(statuses, [404, 404, 404, 404, 429, 429])
+      const stranger = yield* call(emulator, "GET", "/v1/me/ratings/songs/1", { developer: tokens[0]!, user: "nobody" })
+      assert.strictEqual(stranger.status, 403)
+    }))
+
+  it.scoped("changes its rate limit while running, keeping the other faults", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ faults: { rateLimit: 2, retryAfter: true } })
+      const status = Effect.map(call(emulator, "GET", "/v1/me/ratings/songs/1"), (answer) => answer)
+      const first = yield* Effect.forEach([1, 2, 3], () => status)
+      assert.deepStrictEqual(first.map((a) => a.status), [404, 404, 429])
+      // the same window: a higher limit lets two more through at once
+      yield* emulator.setRateLimit(5)
+      const more = yield* Effect.forEach([1, 2, 3], () => status)
+      assert.deepStrictEqual(more.map((a) => a.status), [404, 404, 429])
+      assert.strictEqual(more[2]!.headers.get("retry-after"), "1", "Retry-After is still on")
+      yield* emulator.setRateLimit(undefined)
+      const free = yield* Effect.forEach([1, 2, 3], () => status)
+      assert.deepStrictEqual(free.map((a) => a.status), [404, 404, 404])
     }))
 
   it.scoped("injects errors from a seed, the same for the same seed", () =>

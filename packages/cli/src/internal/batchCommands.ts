@@ -30,7 +30,9 @@ import { ProcessTag, UsageError } from "./runtime.js"
 interface BatchFlags {
   readonly language: Option.Option<string>
   readonly concurrency: number
-  readonly rate: number
+  readonly rate: Option.Option<number>
+  readonly initialRate: number
+  readonly fixedRate: boolean
   readonly journal: Option.Option<string>
   readonly noJournal: boolean
   readonly maxDeletions: Option.Option<number>
@@ -44,16 +46,35 @@ const minimumRate = 0.1
 
 const usage = (problem: string) => new UsageError({ problem })
 
+/** The speed flags every batch command shares. @internal */
+export interface SpeedFlags {
+  readonly concurrency: number
+  readonly rate: Option.Option<number>
+  readonly initialRate: number
+  readonly fixedRate: boolean
+}
+
+const rateProblem = (flag: string, rate: number) =>
+  rate >= minimumRate && Number.isFinite(rate)
+    ? undefined
+    : `${flag} must be a number of requests per second from ${minimumRate} up; got ${rate}`
+
 /** A problem with the speed flags every batch command shares, if any. @internal */
-export const speedProblem = (flags: { readonly concurrency: number; readonly rate: number }): string | undefined => {
+export const speedProblem = (flags: SpeedFlags): string | undefined => {
   if (flags.concurrency < 1 || flags.concurrency > 1024) {
     return `--concurrency must be from 1 to 1024; got ${flags.concurrency}`
   }
-  if (!(flags.rate >= minimumRate) || !Number.isFinite(flags.rate)) {
-    return `--rate must be a number of requests per second from ${minimumRate} up; got ${flags.rate}`
-  }
-  return undefined
+  if (flags.fixedRate && Option.isNone(flags.rate)) return "--fixed-rate needs --rate N: the rate to keep to"
+  return (Option.isSome(flags.rate) ? rateProblem("--rate", flags.rate.value) : undefined) ??
+    rateProblem("--initial-rate", flags.initialRate)
 }
+
+/** The engine's rate options from the flags: a ceiling (or none), the rate to start at, or a fixed rate. @internal */
+export const rateOptions = (flags: SpeedFlags) => ({
+  ...(Option.isSome(flags.rate) ? { rate: flags.rate.value } : {}),
+  initialRate: flags.initialRate,
+  fixedRate: flags.fixedRate
+})
 
 const flagsProblem = (flags: BatchFlags): string | undefined => {
   if (Option.isSome(flags.journal) && flags.noJournal) {
@@ -84,7 +105,7 @@ export const clientLayer = Effect.gen(function*() {
 
 const engineOptions = (flags: BatchFlags) => ({
   concurrency: flags.concurrency,
-  rate: flags.rate,
+  ...rateOptions(flags),
   dryRun: flags.dryRun,
   ...(Option.isSome(flags.maxDeletions) ? { maxDeletions: flags.maxDeletions.value } : {}),
   ...(Option.isSome(flags.language) ? { language: flags.language.value } : {})
@@ -314,7 +335,12 @@ export const runRestore = (flags: Flags<typeof restoreConfig>) =>
     const summary = yield* runEngine(
       { label: "restore", json: flags.json, journal: JournalFile.make(path), client: yield* clientLayer },
       ({ journal, options }) =>
-        Batch.restore(journal, { concurrency: flags.concurrency, rate: flags.rate, dryRun: flags.dryRun, ...options })
+        Batch.restore(journal, {
+          concurrency: flags.concurrency,
+          ...rateOptions(flags),
+          dryRun: flags.dryRun,
+          ...options
+        })
     )
     const journal = Path.resolve(path)
     yield* io.stderr(unrecordedText(summary.unrecorded))

@@ -13,11 +13,16 @@ import * as Effect from "effect/Effect"
 const lazy = <M, A, E, R>(load: () => Promise<M>, run: (module: M) => Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.promise(load), run)
 
+/** The defaults of the speed flags: what `unrate demo` runs at too. @internal */
+export const speedDefaults = { concurrency: 8, initialRate: 20 } as const
+
 /** @internal */
 export const batchOptions = {
   language: Options.text("language").pipe(Options.optional),
-  concurrency: Options.integer("concurrency").pipe(Options.withDefault(8)),
-  rate: Options.float("rate").pipe(Options.withDefault(20)),
+  concurrency: Options.integer("concurrency").pipe(Options.withDefault(speedDefaults.concurrency)),
+  rate: Options.float("rate").pipe(Options.optional),
+  initialRate: Options.float("initial-rate").pipe(Options.withDefault(speedDefaults.initialRate)),
+  fixedRate: Options.boolean("fixed-rate"),
   journal: Options.text("journal").pipe(Options.optional),
   noJournal: Options.boolean("no-journal"),
   maxDeletions: Options.integer("max-deletions").pipe(Options.optional),
@@ -47,6 +52,8 @@ export const restoreConfig = {
   last: Options.boolean("last"),
   concurrency: batchOptions.concurrency,
   rate: batchOptions.rate,
+  initialRate: batchOptions.initialRate,
+  fixedRate: batchOptions.fixedRate,
   dryRun: batchOptions.dryRun,
   json: batchOptions.json
 }

@@ -38,9 +38,16 @@ const speed = {
   rate: {
     group: "speed",
     value: "N",
-    text: "requests per second for the whole run (at least 0.1); lowered on 429",
+    text: "the ceiling: at most N requests per second (at least 0.1); with --fixed-rate, exactly N",
+    default: "none: unrate probes upward from --initial-rate and slows down on 429"
+  },
+  "initial-rate": {
+    group: "speed",
+    value: "N",
+    text: "requests per second to start at, rising while no 429 comes",
     default: "20"
-  }
+  },
+  "fixed-rate": { group: "speed", text: "with --rate N: keep to N, no probing (still slower on 429)" }
 } as const
 
 const batchFlags: Record<string, OptionHelp> = {
@@ -187,7 +194,7 @@ export const commands: Readonly<Record<string, CommandHelp>> = {
       songs: { group: "library", value: "N", text: "library songs to create", default: "1000" },
       likes: { group: "library", value: "SHARE", text: "share of songs liked, 0–1", default: "0.1" },
       dislikes: { group: "library", value: "SHARE", text: "share of songs disliked, 0–1", default: "0.15" },
-      "rate-limit": { group: "faults", value: "N", text: "requests per second per developer token; beyond it, 429" },
+      "rate-limit": { group: "faults", value: "N", text: "requests per second for the whole team; beyond it, 429" },
       "retry-after": { group: "faults", text: "send Retry-After with 429s" },
       "error-500": faultShare("requests answered 500"),
       "error-503": faultShare("requests answered 503"),

@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Colour from "./colour.js"
 import type { emulatorConfig, Flags, tokenConfig } from "./definitions.js"
+import { speedDefaults } from "./definitions.js"
 import { runEngine } from "./engine.js"
 import { batchText, exitCodeOf, restoreText } from "./output.js"
 import { ProcessTag, UsageError } from "./runtime.js"
@@ -103,7 +104,7 @@ export const runDemo = Effect.gen(function*() {
     const summary = yield* runEngine(
       { ...run, label: "sweep library-songs" },
       ({ journal, options }) =>
-        Batch.sweep("library-songs", { value: "dislike", journal, concurrency: 8, rate: 400, ...options })
+        Batch.sweep("library-songs", { value: "dislike", journal, ...speedDefaults, ...options })
     )
     yield* io.stdout(`\n${Colour.paintSummary(batchText("sweep", "library-songs", summary, null, false), paint)}`)
     const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
@@ -115,7 +116,7 @@ export const runDemo = Effect.gen(function*() {
     yield* io.stdout("Undoing it: unrate restore --journal <the same journal>\n")
     const restored = yield* runEngine(
       { ...run, label: "restore" },
-      ({ journal, options }) => Batch.restore(journal, { concurrency: 8, rate: 400, ...options })
+      ({ journal, options }) => Batch.restore(journal, { ...speedDefaults, ...options })
     )
     yield* io.stdout(`\n${Colour.paintSummary(restoreText("<the journal>", restored), paint)}`)
     const back = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length

@@ -33,8 +33,16 @@ export const batchJson = (
   stoppedBy: summary.stoppedBy,
   journal,
   failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message })),
-  ...(command === "sweep" ? { scanned: summary.scanned, matched: summary.matched } : {})
+  ...(command === "sweep" ? { scanned: summary.scanned, matched: summary.matched } : {}),
+  rate: rateJson(summary)
 })
+
+/** Requests per second, rounded to a tenth; null for no limit (JSON has no Infinity). */
+const perSecond = (rate: number): number | null => Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null
+
+/** The limiter's rate at the end and at its peak, for `--json`; null when the client paced itself. @internal */
+export const rateJson = (summary: Batch.Summary): { final: number | null; peak: number | null } | null =>
+  summary.rate === undefined ? null : { final: perSecond(summary.rate.final), peak: perSecond(summary.rate.peak) }
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}`
 
@@ -109,7 +117,8 @@ export const restoreJson = (summary: Batch.Summary, journal: string): Record<str
   dryRun: summary.dryRun,
   stoppedBy: summary.stoppedBy,
   journal,
-  failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message }))
+  failures: summary.failures.map((failure) => ({ id: failure.id, error: failure.error, message: failure.message })),
+  rate: rateJson(summary)
 })
 
 /** @internal */
@@ -177,13 +186,62 @@ const countsText = (progress: Batch.Progress): string =>
     [progress.planned, "planned"]
   ] as const).filter(([n, word]) => n > 0 || word === "failed").map(([n, word]) => `${n} ${word}`).join(", ")
 
-/** One plain progress line. @internal */
-export const progressLine = (label: string, progress: Batch.Progress): string => {
-  const of = progress.total === undefined ? "" : `/${progress.total}`
+/**
+ * What the bar counts: during a sweep's scan, library items scanned of the
+ * library's size (the count so far when unknown); otherwise targets settled of
+ * the total (a sweep's matches so far when it has no total). @internal
+ */
+export const phaseOf = (progress: Batch.Progress): {
+  readonly phase: "scan" | "delete"
+  readonly done: number
+  readonly of: number | undefined
+} => {
+  const settled = settledOf(progress)
+  if (progress.total !== undefined) return { phase: "delete", done: settled, of: progress.total }
+  if (progress.scanned > 0 && settled === 0 && !progress.done) {
+    return { phase: "scan", done: progress.scanned, of: undefined }
+  }
+  return { phase: "delete", done: settled, of: progress.matched > 0 ? progress.matched : undefined }
+}
+
+/**
+ * Seconds to go: the engine's estimate when it has one, otherwise what is left
+ * of the matches at the limiter's rate (rough, but a number once there is a rate).
+ *
+ * @internal
+ */
+export const etaOf = (progress: Batch.Progress): number | undefined => {
+  if (progress.etaSeconds !== undefined) return progress.etaSeconds
+  const { done, of } = phaseOf(progress)
+  const pace = progress.rate !== undefined && Number.isFinite(progress.rate) && progress.rate > 0
+    ? Math.min(progress.rate, progress.settledPerSecond > 0 ? Math.max(progress.settledPerSecond, 1) : progress.rate)
+    : progress.settledPerSecond
+  return of === undefined || !(pace > 0) ? undefined : Math.max(0, of - done) / pace
+}
+
+const rateText = (progress: Batch.Progress) =>
+  progress.rate === undefined || !Number.isFinite(progress.rate) ? "" : ` (limit ${Math.round(progress.rate)})`
+
+/**
+ * One plain progress line, at most `width` columns: the breakdown of the counts
+ * and the retries go first when it would not fit; counts, rate and ETA stay.
+ *
+ * @internal
+ */
+export const progressLine = (label: string, progress: Batch.Progress, width = 80): string => {
+  const { done, of } = phaseOf(progress)
   const scan = progress.scanned > 0 ? `${progress.scanned} scanned, ${progress.matched} matched; ` : ""
-  return `${label}: ${scan}${settledOf(progress)}${of} done (${countsText(progress)}), ${
-    progress.requestsPerSecond.toFixed(1)
-  } req/s, ${progress.retries} retries, ETA ${eta(progress.etaSeconds)}\n`
+  const counts = `${done}${of === undefined ? "" : `/${of}`} done`
+  const head = `${label}: ${scan}${counts}`
+  const speed = `${progress.requestsPerSecond.toFixed(1)} req/s${rateText(progress)}`
+  const tail = `ETA ${eta(etaOf(progress))}`
+  const candidates = [
+    `${head} (${countsText(progress)}), ${speed}, ${progress.retries} retries, ${tail}`,
+    `${head}, ${speed}, ${progress.retries} retries, ${tail}`,
+    `${head}, ${speed}, ${tail}`,
+    `${label}: ${counts}, ${speed}, ${tail}`
+  ]
+  return `${candidates.find((line) => line.length <= width) ?? candidates[candidates.length - 1]!}\n`
 }
 
 /**
@@ -244,7 +302,8 @@ export const makeProgress = (
     }
     const bar = new CliProgress.SingleBar({
       stream: process.stderr,
-      format: `${label} {bar} {value}/{totalText} | {counts} | {rps} req/s | ETA {etaText}`,
+      format: `${label} {bar} {value}/{totalText} | {counts}{rps} req/s | ETA {etaText}`,
+      barsize: Math.max(10, Math.min(40, (process.stderr.columns ?? 80) - 64)),
       barCompleteChar: "█",
       barIncompleteChar: "░",
       hideCursor: true,
@@ -255,13 +314,14 @@ export const makeProgress = (
     let started = false
     const draw = (progress: Batch.Progress) =>
       Effect.sync(() => {
-        const settled = settledOf(progress)
-        const total = progress.total ?? Math.max(progress.matched, progress.requested, settled, 1)
+        const { done: settled, of, phase } = phaseOf(progress)
+        const total = of ?? Math.max(progress.requested, settled, 1)
+        const wide = (process.stderr.columns ?? 80) >= 110
         const payload = {
-          totalText: progress.total === undefined ? `${total}…` : String(total),
-          counts: countsText(progress),
-          rps: progress.requestsPerSecond.toFixed(1),
-          etaText: progress.done ? "done" : eta(progress.etaSeconds)
+          totalText: `${of === undefined ? `${total}…` : String(total)}${phase === "scan" ? " scanned" : ""}`,
+          counts: wide ? `${countsText(progress)} | ` : "",
+          rps: `${progress.requestsPerSecond.toFixed(1)}${rateText(progress)}`,
+          etaText: progress.done ? "done" : eta(etaOf(progress))
         }
         if (!started) {
           bar.start(total, settled, payload)

@@ -12,6 +12,7 @@ import type { RatingsError } from "../RatingsError.js"
 import { isAuthError } from "../RatingsError.js"
 import * as attempts from "./attempts.js"
 import * as journalOf from "./batchJournal.js"
+import { ownLimiter, rateOf } from "./batchRate.js"
 import type { State } from "./batchState.js"
 import { count, noteFailure, stopOnRequest, stopWith, summaryOf, withProgress } from "./batchState.js"
 import { workers } from "./batchWorkers.js"
@@ -229,7 +230,7 @@ export const execute = <E, R>(
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const service = yield* AppleMusicRatings
-    const own = options.rate === undefined ? undefined : yield* RateLimiter.make({ rate: options.rate })
+    const own = yield* ownLimiter(options)
     const limiter = own ?? attempts.clientLimiterOf(service)
     const maxDeletions = options.maxDeletions === undefined ? undefined : Math.max(0, Math.floor(options.maxDeletions))
     const cap = yield* makeCap(state, maxDeletions)
@@ -253,7 +254,8 @@ export const execute = <E, R>(
       (effect) => own === undefined ? effect : RateLimiter.withLimiter(effect, own),
       Effect.locally(attempts.currentOnAttempt, onAttempt),
       stopOnRequest(options.stop, state.control),
-      (effect) => withProgress(effect, counters, options)
+      (effect) => withProgress(effect, counters, options, limiter)
     )
-    return summaryOf(state, options.dryRun ?? false, (yield* Clock.currentTimeMillis) - started)
+    const elapsed = (yield* Clock.currentTimeMillis) - started
+    return summaryOf(state, options.dryRun ?? false, elapsed, yield* rateOf(limiter))
   })

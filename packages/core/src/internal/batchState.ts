@@ -5,7 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Schedule from "effect/Schedule"
-import type { Failure, Outcome, Progress, StopReason, Summary, Unrecorded } from "../Batch.js"
+import type { Failure, Outcome, Progress, RateSummary, StopReason, Summary, Unrecorded } from "../Batch.js"
+import type { RateLimiter } from "../RateLimiter.js"
 
 /** A summary keeps the first failures only: the journal (and the counts) have every one. */
 const maxFailures = 100
@@ -147,7 +148,14 @@ const countsOf = (c: Counters) => ({
   matched: c.matched
 })
 
-const snapshot = (counters: Counters, started: number, now: number, total: number | undefined, done: boolean) => {
+const snapshot = (
+  counters: Counters,
+  started: number,
+  now: number,
+  total: number | undefined,
+  done: boolean,
+  rate: number | undefined
+) => {
   const elapsedMillis = Math.max(0, now - started)
   const seconds = elapsedMillis / 1000
   const settled = settledOf(counters)
@@ -161,6 +169,7 @@ const snapshot = (counters: Counters, started: number, now: number, total: numbe
     etaSeconds: total !== undefined && settledPerSecond > 0
       ? Math.max(0, total - settled) / settledPerSecond
       : undefined,
+    rate,
     done
   }
   return progress
@@ -177,16 +186,18 @@ export interface ProgressOptions {
 export const withProgress = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   counters: Counters,
-  options: ProgressOptions
+  options: ProgressOptions,
+  limiter?: RateLimiter | undefined
 ): Effect.Effect<A, E, R> => {
   const onProgress = options.onProgress
   if (onProgress === undefined) return effect
   return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
+    const rate = limiter === undefined ? Effect.succeed(undefined) : limiter.currentRate
     const report = (done: boolean) =>
       Effect.flatMap(
-        Clock.currentTimeMillis,
-        (now) => onProgress(snapshot(counters, started, now, options.total, done))
+        Effect.zip(Clock.currentTimeMillis, rate),
+        ([now, rate]) => onProgress(snapshot(counters, started, now, options.total, done, rate))
       )
     const ticker = yield* Effect.fork(
       Effect.repeat(report(false), Schedule.spaced(Duration.decode(options.progressInterval ?? "1 second")))
@@ -198,9 +209,15 @@ export const withProgress = <A, E, R>(
 }
 
 /** The summary of a batch from its state. @internal */
-export const summaryOf = (state: State, dryRun: boolean, elapsedMillis: number): Summary => ({
+export const summaryOf = (
+  state: State,
+  dryRun: boolean,
+  elapsedMillis: number,
+  rate?: RateSummary | undefined
+): Summary => ({
   ...countsOf(state.counters),
   elapsedMillis,
+  ...(rate === undefined ? {} : { rate }),
   dryRun,
   stoppedBy: state.control.stoppedBy,
   stopMessage: state.control.stopMessage,

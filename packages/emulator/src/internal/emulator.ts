@@ -21,6 +21,10 @@ export interface State {
   readonly seed: number
   readonly checkDeveloper: DeveloperCheck
   readonly userToken: string
+  /** Every user token accepted: all of them share the team's rate limit. */
+  readonly userTokens: ReadonlySet<string>
+  /** The team the rate limit counts for: the JWT's team id, or the one developer token accepted. */
+  readonly team: string
   readonly admin: boolean
   readonly keepLog: boolean
   faults: Faults
@@ -36,6 +40,8 @@ export const makeState = (options: {
   readonly seed: number
   readonly checkDeveloper: DeveloperCheck
   readonly userToken: string
+  readonly userTokens?: ReadonlyArray<string> | undefined
+  readonly team: string
   readonly faults: Faults
   readonly admin: boolean
   readonly log: boolean
@@ -44,6 +50,8 @@ export const makeState = (options: {
   seed: options.seed,
   checkDeveloper: options.checkDeveloper,
   userToken: options.userToken,
+  userTokens: new Set([options.userToken, ...(options.userTokens ?? [])]),
+  team: options.team,
   admin: options.admin,
   keepLog: options.log,
   faults: options.faults,
@@ -59,6 +67,11 @@ export const setFaults = (state: State, faults: Faults): void => {
   state.windows.clear()
   state.authenticated = 0
   state.random = Random.make(state.seed)
+}
+
+/** Changes the rate limit alone, while running: the other faults, and the current window, stay. @internal */
+export const setRateLimit = (state: State, limit: number | undefined): void => {
+  state.faults = { ...state.faults, rateLimit: limit }
 }
 
 /** @internal */
@@ -243,6 +256,15 @@ const admin = (state: State, request: HttpServerRequest.HttpServerRequest, path:
         setFaults(state, faults as Faults)
         return HttpServerResponse.empty({ status: 204 })
       }
+      case "POST /__admin/rate-limit": {
+        const body = yield* Effect.orElseSucceed(request.json, () => undefined)
+        const limit = typeof body === "object" && body !== null ? (body as { limit?: unknown }).limit : undefined
+        if (limit !== null && (typeof limit !== "number" || !(limit > 0))) {
+          return HttpServerResponse.empty({ status: 400 })
+        }
+        setRateLimit(state, limit ?? undefined)
+        return HttpServerResponse.empty({ status: 204 })
+      }
       case "POST /__admin/seed": {
         const options = (yield* Effect.orElseSucceed(request.json, () => undefined)) as
           | InMemoryRatings.SeedOptions
@@ -291,12 +313,13 @@ const route = (state: State, request: HttpServerRequest.HttpServerRequest, url: 
       return HttpServerResponse.empty({ status: 401 })
     }
     const expired = faults.userTokenExpiresAfter !== undefined && state.authenticated >= faults.userTokenExpiresAfter
-    if (request.headers["music-user-token"] !== state.userToken || expired) {
+    const userToken = request.headers["music-user-token"]
+    if (typeof userToken !== "string" || !state.userTokens.has(userToken) || expired) {
       return appleError(403, "40300", "Invalid authentication")
     }
     state.authenticated++
 
-    const wait = rateLimited(state, developerToken!, now)
+    const wait = rateLimited(state, state.team, now)
     if (wait !== undefined || (yield* chance(state, faults.error429))) {
       const response = appleError(429, "42900", "API Capacity Exceeded")
       return faults.retryAfter === true

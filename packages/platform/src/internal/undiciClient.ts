@@ -74,6 +74,28 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): Either.Either<Uin
   }
 }
 
+/**
+ * An abort signal in the EventEmitter shape undici accepts, one listener at
+ * most: a Node `AbortController` costs an `EventTarget` per request.
+ */
+class Abort {
+  aborted = false
+  private listener: (() => void) | undefined
+  once(_event: "abort", listener: () => void) {
+    this.listener = listener
+  }
+  on(_event: "abort", listener: () => void) {
+    this.listener = listener
+  }
+  removeListener(_event: "abort", listener: () => void) {
+    if (this.listener === listener) this.listener = undefined
+  }
+  abort() {
+    this.aborted = true
+    this.listener?.()
+  }
+}
+
 /** One request through the dispatcher; interrupting it before the answer's headers aborts it. */
 const send = (
   dispatcher: Undici.Dispatcher,
@@ -89,14 +111,14 @@ const send = (
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "Encode", description: body.left }))
   }
   return Effect.async((resume) => {
-    const controller = new AbortController()
+    const controller = new Abort()
     dispatcher.request({
       method: request.method,
       origin: where.right.origin,
       path: where.right.path,
       headers: request.headers,
       body: body.right,
-      signal: controller.signal,
+      signal: controller,
       headersTimeout: timeoutMillis,
       bodyTimeout: timeoutMillis
     }, (cause, data) => {

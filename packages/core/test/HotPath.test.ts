@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { AppleMusicRatings, RatingsError } from "@unrate/core"
-import type { RatingRequest } from "@unrate/core"
-import { Context, DefaultServices, Effect, Option, Schedule, Tracer } from "effect"
+import { AppleMusicRatings, Batch, RatingsError } from "@unrate/core"
+import type { RateLimiter, RatingRequest } from "@unrate/core"
+import { Context, DefaultServices, Effect, Option, Schedule, Stream, Tracer } from "effect"
 
 /** A backend whose deletes answer from a script of failures, then succeed, noting the span each attempt runs in. */
 const scripted = (failures: ReadonlyArray<number>) => {
@@ -82,5 +82,27 @@ describe("the per-call hot path", () => {
       })
       yield* service.deleteRating("library-songs", "i.retried")
       assert.deepStrictEqual(seen, [503, 502, 500])
+    }))
+
+  it.effect("a batch pays one limiter slot per target and one per retry, whatever the concurrency", () =>
+    Effect.gen(function*() {
+      const { backend } = scripted([503])
+      let slots = 0
+      const counting: RateLimiter.RateLimiter = {
+        take: Effect.sync(() => void slots++),
+        reserve: Effect.sync(() => (slots++, 0)),
+        rateLimited: () => Effect.void,
+        succeeded: Effect.void,
+        currentRate: Effect.succeed(Infinity)
+      }
+      const service = yield* AppleMusicRatings.make(backend, { rateLimiter: counting, retry: Schedule.recurs(1) })
+      const ids = Array.from({ length: 10 }, (_, i) => `i.slot${i}`)
+      const summary = yield* Batch.run(
+        Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id }))),
+        { concurrency: 4 }
+      ).pipe(Effect.provideService(AppleMusicRatings.AppleMusicRatings, service))
+      assert.strictEqual(summary.deleted, 10)
+      assert.strictEqual(summary.retries, 1)
+      assert.strictEqual(slots, 11)
     }))
 })

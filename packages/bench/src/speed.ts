@@ -67,7 +67,7 @@ const batch = (concurrency: number) => (ids: ReadonlyArray<string>) =>
   )
 
 // The command bundled as it ships, run under plain node; it reports its own CPU time when it exits.
-const cliBundle = Path.resolve(here, "../../cli/build/bench/unrate.mjs")
+const cliBundle = Path.resolve(here, `../../cli/build/bench/unrate-speed-${process.pid}.mjs`)
 await Esbuild.build({
   entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
   bundle: true,
@@ -162,6 +162,7 @@ try {
 } finally {
   await emulator.stop()
   Fs.rmSync(dir, { recursive: true, force: true })
+  Fs.rmSync(cliBundle, { force: true })
 }
 
 const section = `## Speed against bare undici

@@ -208,6 +208,8 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    // A 204 has no body to read (undici has already ended its stream): no promise, no stream machinery.
+    if (this.source.statusCode === 204) return Effect.succeed("")
     return this.read((body) => this.textBody ??= body.text())
   }
 

@@ -6,7 +6,8 @@
  * throughput ratios and the client's CPU µs per DELETE (user + system time of
  * the process that sends, the emulator runs in its own).
  *
- * Run: pnpm --filter @unrate/bench bench:speed (ROUNDS=n, default 3; SECTION=0 prints without touching the docs)
+ * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli …] (ROUNDS=n, default 3; SECTION=0 prints
+ * without touching the docs, as does naming parts)
  *
  * @since 0.3.0
  */
@@ -131,6 +132,9 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
   )
 }
 
+const only = process.argv.slice(2)
+const wanted = (name: string) => only.length === 0 || only.includes(name)
+
 const rows: Array<string> = []
 /** Takes turns with bare undici at the same concurrency; medians of the rounds. */
 const compare = async (
@@ -154,11 +158,13 @@ const compare = async (
 
 try {
   await measured(await seed(5_000), deletes(32))
-  for (const concurrency of [8, 32, 128]) {
-    await compare("`deleteRating`", concurrency, (ids) => measured(ids, deletes(concurrency)))
+  if (wanted("client")) {
+    for (const concurrency of [8, 32, 128]) {
+      await compare("`deleteRating`", concurrency, (ids) => measured(ids, deletes(concurrency)))
+    }
   }
-  await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
-  await compare("`unrate delete` process, journal", 32, cli(32))
+  if (wanted("batch")) await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
+  if (wanted("cli")) await compare("`unrate delete` process, journal", 32, cli(32))
 } finally {
   await emulator.stop()
   Fs.rmSync(dir, { recursive: true, force: true })
@@ -178,5 +184,5 @@ Machine: ${machine()}.
 ${rows.join("\n")}
 
 Reproduce: \`pnpm --filter @unrate/bench bench:speed\``
-if (process.env.SECTION !== "0") writeSection("speed", section)
+if (process.env.SECTION !== "0" && only.length === 0) writeSection("speed", section)
 else console.log(section)

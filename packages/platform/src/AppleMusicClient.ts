@@ -33,6 +33,7 @@ import * as Redacted from "effect/Redacted"
 import * as AppleMusicConfig from "./AppleMusicConfig.js"
 import * as DeveloperToken from "./DeveloperToken.js"
 import * as internal from "./internal/appleMusicClient.js"
+import * as UndiciClient from "./internal/undiciClient.js"
 
 /**
  * @since 0.1.0
@@ -94,9 +95,12 @@ export const make = (
       ? DeveloperToken.fromToken(options.developerToken)
       : yield* Effect.mapError(DeveloperToken.fromSigningMaterial(options.developerToken), toConfigurationError)
     // Apple has no use for our trace ids: no traceparent header leaves the process.
-    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const given = yield* HttpClient.HttpClient
+    const direct = UndiciClient.isDirect(given) && options.transformClient === undefined
+    const client = direct ? given : HttpClient.withTracerPropagation(given, false)
     const backend = internal.makeBackend({
       client: options.transformClient === undefined ? client : options.transformClient(client),
+      direct,
       baseUrl,
       developerToken: developerToken.get,
       userToken: options.userToken,

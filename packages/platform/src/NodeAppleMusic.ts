@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as AppleMusicRatings from "@unrate/core/AppleMusicRatings"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -27,6 +27,7 @@ import * as Layer from "effect/Layer"
 import * as Undici from "undici"
 import * as AppleMusicClient from "./AppleMusicClient.js"
 import type * as AppleMusicConfig from "./AppleMusicConfig.js"
+import * as UndiciClient from "./internal/undiciClient.js"
 
 /**
  * The service with the given options over Node's undici HttpClient.
@@ -42,26 +43,22 @@ export const layer = (
   )
 
 /**
- * undici with the attempt timeout built in: connecting, the time to the
- * answer's headers, and between chunks of its body, each at most `timeout`.
- * `@effect/platform` passes its own (disabled) timeouts with every request, so
- * an interceptor puts ours back in their place.
+ * An `HttpClient` straight over an undici agent with the attempt timeout built
+ * in: connecting, the time to the answer's headers, and between chunks of its
+ * body, each at most `timeout`.
  */
 const undiciClient = (timeout: Duration.DurationInput | undefined) => {
   const limit = Duration.decode(timeout ?? AppleMusicClient.defaultTimeout)
   const millis = Duration.isFinite(limit) ? Math.max(1, Duration.toMillis(limit)) : 0
-  return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-    Layer.provide(Layer.scoped(
-      NodeHttpClient.Dispatcher,
+  return Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(
       Effect.acquireRelease(
-        Effect.sync(() =>
-          new Undici.Agent({ connect: { timeout: millis } }).compose((dispatch) => (request, handler) =>
-            dispatch({ ...request, headersTimeout: millis, bodyTimeout: millis }, handler)
-          )
-        ),
+        Effect.sync(() => new Undici.Agent({ connect: { timeout: millis } })),
         (agent) => Effect.promise(() => agent.destroy())
-      )
-    ))
+      ),
+      (agent) => UndiciClient.make(agent, millis)
+    )
   )
 }
 

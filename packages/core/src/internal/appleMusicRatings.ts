@@ -2,6 +2,8 @@ import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -12,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import type { PolicyOptions, RequestOptions, Service } from "../AppleMusicRatings.js"
 import * as LanguageTag from "../LanguageTag.js"
 import type { LibraryItem } from "../LibraryItem.js"
@@ -36,49 +39,50 @@ export const defaultRate = 20
 /** @internal */
 export const batchSize = 100
 
-const checkKind = (kind: RatingKind, operation: Operation): Effect.Effect<void, InvalidInput> =>
-  isRatingKind(kind) ? Effect.void : Effect.fail(
-    new InvalidInput({
-      operation,
-      field: "kind",
-      value: kind,
-      reason: "not a rating kind; use one of library-songs, library-albums, library-music-videos, " +
-        "library-playlists, songs, albums, music-videos, playlists, stations"
-    })
-  )
+const kindError = (kind: RatingKind, operation: Operation): InvalidInput | undefined =>
+  isRatingKind(kind) ? undefined : new InvalidInput({
+    operation,
+    field: "kind",
+    value: kind,
+    reason: "not a rating kind; use one of library-songs, library-albums, library-music-videos, " +
+      "library-playlists, songs, albums, music-videos, playlists, stations"
+  })
 
-const checkLanguage = (
+const languageError = (
   options: RequestOptions | undefined,
   operation: Operation,
   kind: RatingKind
-): Effect.Effect<string | undefined, InvalidInput> => {
+): InvalidInput | undefined => {
   const language = options?.language
-  return language === undefined || LanguageTag.isLanguageTag(language)
-    ? Effect.succeed(language)
-    : Effect.fail(
-      new InvalidInput({
-        operation,
-        kind,
-        field: "language",
-        value: language,
-        reason: "not a BCP 47 language tag such as 'en-US'"
-      })
-    )
+  return language === undefined || LanguageTag.isLanguageTag(language) ? undefined : new InvalidInput({
+    operation,
+    kind,
+    field: "language",
+    value: language,
+    reason: "not a BCP 47 language tag such as 'en-US'"
+  })
 }
 
-const checkId = (kind: RatingKind, id: string, operation: Operation): Effect.Effect<string, RatingsError> =>
-  Either.match(RatingId.validate(kind, id), {
-    onLeft: (error) =>
-      Effect.fail(new InvalidId({ operation, id: error.id, reason: error.reason, ...(kind ? { kind } : {}) })),
-    onRight: Effect.succeed
-  })
+const idError = (kind: RatingKind, id: string, operation: Operation): InvalidId | undefined => {
+  const checked = RatingId.validate(kind, id)
+  return Either.isLeft(checked)
+    ? new InvalidId({ operation, id: checked.left.id, reason: checked.left.reason, ...(kind ? { kind } : {}) })
+    : undefined
+}
+
+const checkId = (kind: RatingKind, id: string, operation: Operation): Effect.Effect<void, RatingsError> => {
+  const error = idError(kind, id, operation)
+  return error === undefined ? Effect.void : Effect.fail(error)
+}
 
 const validate = (
   operation: Operation,
   kind: RatingKind,
   options: RequestOptions | undefined
-): Effect.Effect<string | undefined, RatingsError> =>
-  Effect.zipRight(checkKind(kind, operation), checkLanguage(options, operation, kind))
+): Effect.Effect<string | undefined, RatingsError> => {
+  const error = kindError(kind, operation) ?? languageError(options, operation, kind)
+  return error === undefined ? Effect.succeed(options?.language) : Effect.fail(error)
+}
 
 const statusOf = (exit: Exit.Exit<unknown, RatingsError>, success: number): number | string =>
   Exit.match(exit, {
@@ -148,26 +152,38 @@ const report = (limiter: RateLimiter.RateLimiter) => ({
   onSuccess: () => limiter.succeeded
 })
 
-/** Every attempt waits for the current limiter (an override, or the client's), then tells the batch engine. */
+/**
+ * Every attempt waits for the current limiter (an override, or the client's),
+ * then tells the batch engine. The first attempt runs outside `Effect.retry`;
+ * only its failure starts the schedule, which sees that failure first.
+ */
 const makeSend =
   (policy: RetryPolicy.RetryPolicy, ownLimiter: RateLimiter.RateLimiter): Client["send"] =>
   <A>(attempts: Attempts, attempt: Effect.Effect<A, RatingsError>) =>
-    Effect.flatMap(
-      Effect.zip(FiberRef.get(RateLimiter.currentOverride), FiberRef.get(attemptsHook.currentOnAttempt)),
-      ([override, onAttempt]) => {
-        const limiter = Option.getOrElse(override, () => ownLimiter)
-        let sent = 0
-        return Effect.zipRight(
-          limiter.take,
-          Effect.suspend(() => {
-            attempts.count++
-            onAttempt?.(sent++ > 0)
-            return Effect.tapBoth(attempt, report(limiter))
-          })
-        ).pipe(Effect.retry(policy))
-      }
-    )
+    Effect.withFiberRuntime<A, RatingsError>((fiber) => {
+      const override = fiber.getFiberRef(RateLimiter.currentOverride)
+      const onAttempt = fiber.getFiberRef(attemptsHook.currentOnAttempt)
+      const limiter = override._tag === "Some" ? override.value : ownLimiter
+      const reported = Effect.tapBoth(attempt, report(limiter))
+      let sent = 0
+      const once = Effect.zipRight(
+        limiter.take,
+        Effect.suspend(() => {
+          attempts.count++
+          onAttempt?.(sent++ > 0)
+          return reported
+        })
+      )
+      return Effect.catchAll(once, (first) => {
+        let replayed = false
+        const again = Effect.suspend(() => replayed ? once : (replayed = true, Effect.fail(first)))
+        return Effect.retry(again, policy)
+      })
+    })
 
+const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/** The metrics of one call, its span only when a tracer that exports is installed (the built-in one keeps none). */
 const traced = <A>(
   name: string,
   attributes: Record<string, unknown>,
@@ -175,23 +191,29 @@ const traced = <A>(
   run: (attempts: Attempts) => Effect.Effect<A, RatingsError>
 ): Effect.Effect<A, RatingsError> => {
   const metrics = metricsFor(name)
-  return Effect.flatMap(Clock.currentTimeMillis, (started) => {
+  return Effect.withFiberRuntime<A, RatingsError>((fiber) => {
+    const services = fiber.getFiberRef(DefaultServices.currentServices)
+    const clock = Context.get(services, Clock.Clock)
+    const started = clock.unsafeCurrentTimeMillis()
     const attempts: Attempts = { count: 0 }
+    const record = (exit: Exit.Exit<A, RatingsError>) => {
+      const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
+      const status = statusOf(exit, successStatus)
+      requestsFor(name, status).unsafeUpdate(1, labels)
+      if (attempts.count > 1) metrics.retries.unsafeUpdate(attempts.count - 1, labels)
+      metrics.duration.unsafeUpdate(clock.unsafeCurrentTimeMillis() - started, labels)
+      return status
+    }
+    const exporting = fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+      Context.get(services, Tracer.Tracer) !== nativeTracer
+    if (!exporting) return Effect.onExit(run(attempts), (exit) => Effect.sync(() => record(exit)))
     return run(attempts).pipe(
       Effect.onExit((exit) =>
-        Effect.flatMap(
-          Effect.zip(Clock.currentTimeMillis, FiberRef.get(FiberRef.currentMetricLabels)),
-          ([now, labels]) => {
-            const status = statusOf(exit, successStatus)
-            requestsFor(name, status).unsafeUpdate(1, labels)
-            if (attempts.count > 1) metrics.retries.unsafeUpdate(attempts.count - 1, labels)
-            metrics.duration.unsafeUpdate(now - started, labels)
-            return Effect.annotateCurrentSpan({ "unrate.attempts": attempts.count, "unrate.status": status })
-          }
-        )
-      )
+        Effect.annotateCurrentSpan({ "unrate.attempts": attempts.count, "unrate.status": record(exit) })
+      ),
+      Effect.withSpan(name, { attributes, captureStackTrace: false })
     )
-  }).pipe(Effect.withSpan(name, { attributes, captureStackTrace: false }))
+  })
 }
 
 /** Answers the lookups waiting in one `GET …?ids=` call from its result. */
@@ -245,11 +267,12 @@ const onOne = <A>(
     name,
     { "unrate.operation": operation, "unrate.kind": kind, "unrate.rating_id": id },
     successStatus,
-    (attempts) =>
-      validate(operation, kind, options).pipe(
-        Effect.zipLeft(checkId(kind, id, operation)),
-        Effect.flatMap((language) => body(dropUndefined({ language }), attempts))
-      )
+    (attempts) => {
+      const error = kindError(kind, operation) ?? languageError(options, operation, kind) ??
+        idError(kind, id, operation)
+      if (error !== undefined) return Effect.fail(error)
+      return body(options?.language === undefined ? {} : { language: options.language }, attempts)
+    }
   )
 
 const deleteRating = (client: Client) => (kind: RatingKind, id: string, options?: RequestOptions) =>

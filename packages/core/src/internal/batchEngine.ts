@@ -2,6 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Stream from "effect/Stream"
 import type { RequestOptions, Service } from "../AppleMusicRatings.js"
 import { AppleMusicRatings } from "../AppleMusicRatings.js"
@@ -121,18 +122,36 @@ const waitSlot = (limiter: RateLimiter.RateLimiter | undefined, state: State): E
     )
 }
 
-/** The limiter for a request whose first slot {@link waitSlot} already took: retries wait again. */
-const prepaid = (limiter: RateLimiter.RateLimiter): RateLimiter.RateLimiter => {
-  let paid = true
-  return {
-    ...limiter,
-    take: Effect.suspend(() => {
-      if (!paid) return limiter.take
-      paid = false
-      return Effect.void
-    })
-  }
+/** A worker's slot taken by {@link waitSlot} for the request it sends next; shared with the fibers that request forks. */
+interface Prepaid {
+  paid: boolean
 }
+
+const currentPrepaid = FiberRef.unsafeMake<Prepaid | undefined>(undefined)
+
+/**
+ * The batch's limiter, set once around all workers: a request's first attempt
+ * uses the slot its worker already took, retries wait again. No per-request
+ * `Effect.locally`: the worker marks its own slot paid before it sends.
+ */
+const prepaid = (limiter: RateLimiter.RateLimiter): RateLimiter.RateLimiter => ({
+  ...limiter,
+  take: Effect.withFiberRuntime((fiber) => {
+    const slot = fiber.getFiberRef(currentPrepaid)
+    if (slot === undefined || !slot.paid) return limiter.take
+    slot.paid = false
+    return Effect.void
+  })
+})
+
+/** Sends with the worker's slot marked paid; the mark does not outlive the request. */
+const paidFor = <A, E>(send: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatMap(FiberRef.get(currentPrepaid), (found) => {
+    const slot = found ?? { paid: false }
+    slot.paid = true
+    const sent = Effect.ensuring(send, Effect.sync(() => void (slot.paid = false)))
+    return found === undefined ? Effect.zipRight(FiberRef.set(currentPrepaid, slot), sent) : sent
+  })
 
 const isDeletion = (outcome: Outcome) =>
   outcome._tag === "Deleted" || outcome._tag === "Restored" || outcome._tag === "Planned"
@@ -175,7 +194,7 @@ const makeSendOne = (worker: Worker) =>
         }
         const send = action.send(service, target, request)
         const result = yield* Effect.either(
-          limiter === undefined ? send : RateLimiter.withLimiter(send, prepaid(limiter))
+          limiter === undefined ? send : paidFor(send)
         )
         if (first) yield* Deferred.succeed(firstAnswered, undefined)
         const outcome = action.settle(target, result)
@@ -251,7 +270,7 @@ export const execute = <E, R>(
     }
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency))
     yield* workers(Stream.takeWhile(source, () => !state.control.stopped), concurrency, process).pipe(
-      (effect) => own === undefined ? effect : RateLimiter.withLimiter(effect, own),
+      (effect) => limiter === undefined ? effect : RateLimiter.withLimiter(effect, prepaid(limiter)),
       Effect.locally(attempts.currentOnAttempt, onAttempt),
       stopOnRequest(options.stop, state.control),
       (effect) => withProgress(effect, counters, options, limiter)

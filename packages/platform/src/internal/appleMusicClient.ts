@@ -35,6 +35,8 @@ export interface HttpBackendOptions {
   readonly developerToken: Effect.Effect<Redacted.Redacted<string>>
   readonly userToken: Redacted.Redacted<string>
   readonly timeout: Duration.Duration
+  /** The client sends no trace headers and records no headers: nothing to redact per request. */
+  readonly direct?: boolean | undefined
 }
 
 interface Context {
@@ -208,29 +210,30 @@ const makeExecute = (options: HttpBackendOptions) => {
       })
       : self
 
+  const redacting = <A>(self: Effect.Effect<A, RatingsError>) =>
+    options.direct === true
+      ? self
+      : Effect.locallyWith(self, Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
+
   return (request: HttpClientRequest.HttpClientRequest, context: Context): Effect.Effect<Answer, RatingsError> =>
-    Effect.gen(function*() {
-      const developer = yield* options.developerToken
+    Effect.flatMap(options.developerToken, (developer) => {
       const secrets = [developer, options.userToken]
-      const response = yield* options.client.execute(HttpClientRequest.setHeaders(request, authHeaders(developer)))
-        .pipe(
-          Effect.mapError((error): RatingsError =>
+      return Effect.matchEffect(options.client.execute(HttpClientRequest.setHeaders(request, authHeaders(developer))), {
+        onFailure: (error) =>
+          Effect.fail(
             transportError(
               context,
               error._tag === "RequestError" ? transportReason(error) : "Other",
               error.cause,
               secrets
             )
-          )
-        )
-      if (response.status >= 200 && response.status < 300) {
-        return { status: response.status, body: yield* readBody(response, context, secrets) }
-      }
-      return yield* failedAnswer(response, context, secrets)
-    }).pipe(
-      timeLimit(context),
-      Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...redactedHeaderNames])
-    )
+          ),
+        onSuccess: (response): Effect.Effect<Answer, RatingsError> =>
+          response.status >= 200 && response.status < 300
+            ? Effect.map(readBody(response, context, secrets), (body) => ({ status: response.status, body }))
+            : failedAnswer(response, context, secrets)
+      })
+    }).pipe(timeLimit(context), redacting)
 }
 
 const withLanguage = (language: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>

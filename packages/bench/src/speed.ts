@@ -1,0 +1,188 @@
+/**
+ * The client against bare undici, side by side in one run on one emulator:
+ * `deleteRating` over `NodeAppleMusic.layer` at concurrency 8, 32 and 128,
+ * `Batch.run`, and the whole `unrate delete` process (bundled, journal on),
+ * each taking turns with a bare undici loop at the same concurrency. Reports
+ * throughput ratios and the client's CPU µs per DELETE (user + system time of
+ * the process that sends, the emulator runs in its own).
+ *
+ * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli …] (ROUNDS=n, default 3; SECTION=0 prints
+ * without touching the docs, as does naming parts)
+ *
+ * @since 0.3.0
+ */
+import { AppleMusicRatings, Batch } from "@unrate/core"
+import { NodeAppleMusic } from "@unrate/platform"
+import { Effect, Redacted, Stream } from "effect"
+import * as Esbuild from "esbuild"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Url from "node:url"
+import { bareDeletes, machine, median, startEmulator, writeSection } from "./harness.js"
+
+const here = Path.dirname(Url.fileURLToPath(import.meta.url))
+const rounds = Number(process.env.ROUNDS ?? 3)
+const total = 20_000
+const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
+const emulator = await startEmulator({ log: false })
+const seed = async (n: number): Promise<ReadonlyArray<string>> => {
+  await emulator.admin("POST", "/__admin/reset")
+  return (await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })).dislikes
+}
+const client = NodeAppleMusic.layer({
+  baseUrl: emulator.url,
+  developerToken: Redacted.make("emulator-developer-token"),
+  userToken: Redacted.make("emulator-user-token"),
+  rate: Infinity
+})
+
+interface Run {
+  readonly rate: number
+  readonly cpuMicros: number
+}
+
+/** Deletes per second and CPU µs per delete of this process while `run` deletes `ids`. */
+const measured = async (ids: ReadonlyArray<string>, run: (ids: ReadonlyArray<string>) => Promise<unknown>) => {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  await run(ids)
+  const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  return { rate: ids.length / seconds, cpuMicros: (used.user + used.system) / ids.length }
+}
+
+const bare = (concurrency: number) => (ids: ReadonlyArray<string>) => bareDeletes(emulator.url, ids, concurrency)
+const deletes = (concurrency: number) => (ids: ReadonlyArray<string>) =>
+  Effect.runPromise(
+    Effect.forEach(ids, (id) => AppleMusicRatings.deleteRating("library-songs", id), { concurrency, discard: true })
+      .pipe(Effect.provide(client))
+  )
+const batch = (concurrency: number) => (ids: ReadonlyArray<string>) =>
+  Effect.runPromise(
+    Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id }))), {
+      concurrency,
+      rate: Infinity
+    }).pipe(Effect.provide(client))
+  )
+
+// The command bundled as it ships, run under plain node; it reports its own CPU time when it exits.
+const cliBundle = Path.resolve(here, `../../cli/build/bench/unrate-speed-${process.pid}.mjs`)
+await Esbuild.build({
+  entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outfile: cliBundle,
+  logLevel: "warning",
+  banner: {
+    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
+  }
+})
+const wrapper = Path.join(dir, "measure.mjs")
+Fs.writeFileSync(
+  wrapper,
+  `import * as Fs from "node:fs"
+process.on("exit", () => { const u = process.resourceUsage(); Fs.writeFileSync(process.env.MEASURE_OUT, JSON.stringify({
+  cpuMicros: u.userCPUTime + u.systemCPUTime })) })
+await import(${JSON.stringify(Url.pathToFileURL(cliBundle).href)})
+`
+)
+const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> => {
+  const file = Path.join(dir, "ids.txt")
+  Fs.writeFileSync(file, ids.join("\n") + "\n")
+  const out = Path.join(dir, "measure.json")
+  const journal = Path.join(dir, `journal-${Date.now()}.jsonl`)
+  const started = performance.now()
+  return new Promise((resolve, reject) =>
+    ChildProcess.execFile(process.execPath, [
+      wrapper,
+      "delete",
+      "library-songs",
+      "--ids-file",
+      file,
+      "--journal",
+      journal,
+      "--concurrency",
+      String(concurrency),
+      "--rate",
+      "1000000",
+      "--json"
+    ], {
+      cwd: dir,
+      maxBuffer: 64 * 2 ** 20,
+      env: {
+        ...process.env,
+        MEASURE_OUT: out,
+        APPLE_MUSIC_BASE_URL: emulator.url,
+        APPLE_MUSIC_DEVELOPER_TOKEN: "emulator-developer-token",
+        APPLE_MUSIC_USER_TOKEN: "emulator-user-token"
+      }
+    }, (error, stdout) => {
+      if (error) return reject(error)
+      const summary = JSON.parse(stdout)
+      if (summary.deleted !== ids.length) return reject(new Error(`deleted ${summary.deleted} of ${ids.length}`))
+      const seconds = (performance.now() - started) / 1000
+      resolve({
+        rate: ids.length / seconds,
+        cpuMicros: JSON.parse(Fs.readFileSync(out, "utf8")).cpuMicros / ids.length
+      })
+    })
+  )
+}
+
+const only = process.argv.slice(2)
+const wanted = (name: string) => only.length === 0 || only.includes(name)
+
+const rows: Array<string> = []
+/** Takes turns with bare undici at the same concurrency; medians of the rounds. */
+const compare = async (
+  label: string,
+  concurrency: number,
+  ours: (ids: ReadonlyArray<string>) => Promise<Run>
+) => {
+  const theirs: Array<Run> = []
+  const mine: Array<Run> = []
+  for (let round = 0; round < rounds; round++) {
+    theirs.push(await measured(await seed(total), bare(concurrency)))
+    mine.push(await ours(await seed(total)))
+  }
+  const m = (runs: Array<Run>, key: keyof Run) => median(runs.map((run) => run[key]))
+  const row = `| ${label} | ${concurrency} | ${Math.round(m(theirs, "rate"))} | ${Math.round(m(mine, "rate"))} | ${
+    (m(mine, "rate") / m(theirs, "rate")).toFixed(2)
+  } | ${Math.round(m(theirs, "cpuMicros"))} | ${Math.round(m(mine, "cpuMicros"))} |`
+  rows.push(row)
+  console.log(row)
+}
+
+try {
+  await measured(await seed(5_000), deletes(32))
+  if (wanted("client")) {
+    for (const concurrency of [8, 32, 128]) {
+      await compare("`deleteRating`", concurrency, (ids) => measured(ids, deletes(concurrency)))
+    }
+  }
+  if (wanted("batch")) await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
+  if (wanted("cli")) await compare("`unrate delete` process, journal", 32, cli(32))
+} finally {
+  await emulator.stop()
+  Fs.rmSync(dir, { recursive: true, force: true })
+  Fs.rmSync(cliBundle, { force: true })
+}
+
+const section = `## Speed against bare undici
+
+${total.toLocaleString("en")} DELETEs per run against one emulator in its own process, each unrate run taking turns
+with a bare undici pool at the same concurrency, ${rounds} rounds, medians. CPU µs per DELETE is user + system
+time of the sending process (for the command: the whole process, start-up included) divided by the deletes.
+Targets: \`deleteRating\` at least 0.9 of bare, \`Batch.run\` 0.85, the \`unrate delete\` process 0.6.
+Machine: ${machine()}.
+
+| unrate | concurrency | bare (req/s) | unrate (req/s) | ratio | bare CPU µs | unrate CPU µs |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+Reproduce: \`pnpm --filter @unrate/bench bench:speed\``
+if (process.env.SECTION !== "0" && only.length === 0) writeSection("speed", section)
+else console.log(section)

@@ -4,13 +4,13 @@
  * CPU profiler; prints the functions with the most self time, grouped by
  * package. A tool for chasing the overhead target, not a benchmark.
  *
- * Run: pnpm --filter @unrate/bench exec tsx src/profile.ts
+ * Run: pnpm --filter @unrate/bench exec tsx src/profile.ts [batch] (`batch`: through `Batch.run`, no journal)
  *
  * @since 0.1.0
  */
-import { AppleMusicRatings } from "@unrate/core"
+import { AppleMusicRatings, Batch } from "@unrate/core"
 import { NodeAppleMusic } from "@unrate/platform"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Stream } from "effect"
 import * as Inspector from "node:inspector/promises"
 import { startEmulator } from "./harness.js"
 
@@ -25,11 +25,20 @@ const client = NodeAppleMusic.layer({
   userToken: Redacted.make("emulator-user-token"),
   rate: Infinity
 })
+const throughBatch = process.argv[2] === "batch"
 const deletes = (ids: ReadonlyArray<string>) =>
-  Effect.forEach(ids, (id) => AppleMusicRatings.deleteRating("library-songs", id), {
-    concurrency: 32,
-    discard: true
-  }).pipe(Effect.provide(client))
+  (throughBatch
+    ? Effect.asVoid(
+      Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id }))), {
+        concurrency: 32,
+        rate: Infinity,
+        fixedRate: true
+      })
+    )
+    : Effect.forEach(ids, (id) => AppleMusicRatings.deleteRating("library-songs", id), {
+      concurrency: 32,
+      discard: true
+    })).pipe(Effect.provide(client))
 
 await Effect.runPromise(deletes(await seed(5_000)))
 const ids = await seed(20_000)

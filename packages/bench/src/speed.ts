@@ -63,7 +63,8 @@ const batch = (concurrency: number) => (ids: ReadonlyArray<string>) =>
   Effect.runPromise(
     Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id): Batch.Target => ({ kind: "library-songs", id }))), {
       concurrency,
-      rate: Infinity
+      rate: Infinity,
+      fixedRate: true
     }).pipe(Effect.provide(client))
   )
 
@@ -106,7 +107,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
       journal,
       "--concurrency",
       String(concurrency),
-      "--rate",
+      "--initial-rate",
       "1000000",
       "--json"
     ], {

@@ -175,15 +175,18 @@ const makeSendOne = (worker: Worker) =>
     // The first request goes alone: refused tokens then cost exactly one request, not `concurrency` of them.
     const firstAnswered = yield* Deferred.make<void>()
     let firstTaken = false
+    let firstDone = false
     return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) => {
       const first = !firstTaken
       firstTaken = true
       // Whatever ends the first request (an answer, a stop, a defect, an interruption) lets the others go.
       const answered = first
-        ? Effect.ensuring(Deferred.succeed(firstAnswered, undefined))
+        ? Effect.ensuring(
+          Effect.zipRight(Effect.sync(() => void (firstDone = true)), Deferred.succeed(firstAnswered, undefined))
+        )
         : <A>(e: Effect.Effect<A>) => e
       return Effect.gen(function*() {
-        if (!first) {
+        if (!first && !firstDone) {
           yield* restore(Deferred.await(firstAnswered))
           if (control.stopped) return yield* cap.release
         }

@@ -28,7 +28,10 @@ export const workers = <A, E, R>(
         yield* work(item)
       }
     })
-    const feed = Effect.exit(Stream.runForEach(source, (item) => Queue.offer(queue, item))).pipe(
+    // Whole chunks, no bigger than the queue: cheaper than an offer per element, and a stop still comes through soon.
+    const feed = Effect.exit(
+      Stream.runForEachChunk(Stream.rechunk(source, concurrency), (chunk) => Queue.offerAll(queue, chunk))
+    ).pipe(
       Effect.tap(() => Queue.offerAll(queue, Array.from({ length: concurrency }, () => finished)))
     )
     const pool = Effect.all(Array.from({ length: concurrency }, () => worker), {

@@ -126,6 +126,31 @@ export class CleanupForbidden extends Schema.TaggedError<CleanupForbidden>("@unr
 }
 
 /**
+ * The clean-up was cancelled (see {@link cancel}).
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class CleanupCancelled extends Schema.TaggedError<CleanupCancelled>("@unrate/cluster/CleanupCancelled")(
+  "CleanupCancelled",
+  { key: Schema.String }
+) {}
+
+/**
+ * How a clean-up (or an undo) ends other than completed.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export const CleanupError = Schema.Union(CleanupForbidden, CleanupCancelled)
+
+/**
+ * @since 0.3.0
+ * @category errors
+ */
+export type CleanupError = typeof CleanupError.Type
+
+/**
  * No clean-up was started with this key.
  *
  * @since 0.3.0
@@ -157,7 +182,7 @@ export const Cleanup = Workflow.make({
   name: "unrate/Cleanup",
   payload: Payload,
   success: Summary,
-  error: CleanupForbidden,
+  error: CleanupError,
   idempotencyKey: (payload) => payload.key
 })
 
@@ -172,7 +197,7 @@ export const Undo = Workflow.make({
   name: "unrate/Undo",
   payload: { key: Schema.String, userId: Schema.String },
   success: Summary,
-  error: CleanupForbidden,
+  error: CleanupError,
   idempotencyKey: (payload) => payload.key
 })
 
@@ -185,7 +210,7 @@ export const Undo = Workflow.make({
  */
 export type Status =
   | { readonly _tag: "Running"; readonly key: string; readonly progress: Progress }
-  | { readonly _tag: "Completed"; readonly key: string; readonly summary: Summary }
+  | { readonly _tag: "Completed"; readonly key: string; readonly summary: Summary; readonly progress: Progress }
   | { readonly _tag: "Forbidden"; readonly key: string; readonly error: CleanupForbidden; readonly progress: Progress }
   | { readonly _tag: "Cancelled"; readonly key: string; readonly progress: Progress }
   | { readonly _tag: "Failed"; readonly key: string; readonly message: string; readonly progress: Progress }
@@ -234,8 +259,9 @@ export const status: (
 ) => Effect.Effect<Status, CleanupNotFound | SqlError.SqlError, WorkflowEngine | SqlClient.SqlClient> = internal.status
 
 /**
- * Cancels a running clean-up: no new target is started; what is done stays
- * done (and can be undone).
+ * Cancels a running clean-up (or its running undo): no new target is
+ * started, requests in flight settle and are journaled; what is done stays
+ * done (and a cancelled clean-up can be undone).
  *
  * @since 0.3.0
  * @category api

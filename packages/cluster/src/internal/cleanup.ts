@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Cleanup from "../Cleanup.js"
 import { Team } from "../Team.js"
@@ -17,6 +18,8 @@ import { UserTokens } from "../UserTokens.js"
 import * as SqlJournal from "./sqlJournal.js"
 
 export const defaultChunkSize = 500
+
+const cancelPollInterval = "250 millis"
 
 export interface Settings {
   readonly chunkSize: number
@@ -62,15 +65,35 @@ const fromBatch = (summary: Batch.Summary): Cleanup.Summary => ({
   chunks: 1
 })
 
+const isCancelled = (key: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<{ cancelled: unknown }>`SELECT cancelled FROM ${sql(SqlJournal.cleanupsTable)} WHERE key = ${key}`,
+      (rows) => rows.length > 0 && Number(rows[0].cancelled) === 1
+    )).pipe(Effect.orElseSucceed(() => false))
+
+/** Completes once the clean-up is cancelled: the batch's `stop`. */
+const cancelled = (key: string) =>
+  Effect.asVoid(
+    Effect.repeat(isCancelled(key), {
+      schedule: Schedule.spaced(cancelPollInterval),
+      until: (value) => value
+    })
+  )
+
 /** Runs one batch for the user with their current token and the clean-up's SQL journal. */
 const runBatch = (
   key: string,
   userId: string,
   batch: (
-    journal: Journal.Journal
+    journal: Journal.Journal,
+    stop: Effect.Effect<void>
   ) => Effect.Effect<Batch.Summary, Journal.JournalError, AppleMusicRatings.AppleMusicRatings>
 ) =>
   Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const stop = Effect.provideService(cancelled(key), SqlClient.SqlClient, sql)
+    if (yield* isCancelled(key)) return yield* new Cleanup.CleanupCancelled({ key })
     const token = yield* Effect.mapError(
       Effect.flatMap(UserTokens, (tokens) => tokens.get(userId)),
       (error) => new Cleanup.CleanupForbidden({ userId, reason: "revoked", detail: error.message })
@@ -78,7 +101,7 @@ const runBatch = (
     const team = yield* Team
     const ratings = yield* Effect.orDie(team.ratingsFor(token))
     const journal = yield* SqlJournal.make(key)
-    const summary = yield* batch(journal).pipe(
+    const summary = yield* batch(journal, stop).pipe(
       Effect.provideService(AppleMusicRatings.AppleMusicRatings, ratings),
       Effect.orDie
     )
@@ -89,12 +112,13 @@ const runBatch = (
         detail: summary.stopMessage ?? summary.stoppedBy
       })
     }
+    if (summary.stoppedBy === "Interrupted") return yield* new Cleanup.CleanupCancelled({ key })
     if (summary.stoppedBy === "JournalError") return yield* Effect.dieMessage(summary.stopMessage ?? "journal")
     return fromBatch(summary)
   })
 
-const activity = <R>(name: string, execute: Effect.Effect<Cleanup.Summary, Cleanup.CleanupForbidden, R>) =>
-  Activity.make({ name, success: Cleanup.Summary, error: Cleanup.CleanupForbidden, execute })
+const activity = <R>(name: string, execute: Effect.Effect<Cleanup.Summary, Cleanup.CleanupError, R>) =>
+  Activity.make({ name, success: Cleanup.Summary, error: Cleanup.CleanupError, execute })
 
 const chunksOf = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
@@ -105,8 +129,8 @@ const runCleanup = (settings: Settings) => (payload: Cleanup.Payload) =>
     if (task._tag === "Sweep") {
       return yield* activity(
         "sweep",
-        runBatch(payload.key, payload.userId, (journal) =>
-          Batch.sweep(task.kind, { value: task.value, journal, concurrency: settings.concurrency }))
+        runBatch(payload.key, payload.userId, (journal, stop) =>
+          Batch.sweep(task.kind, { value: task.value, journal, stop, concurrency: settings.concurrency }))
       )
     }
     let total = zero
@@ -116,8 +140,8 @@ const runCleanup = (settings: Settings) => (payload: Cleanup.Payload) =>
         total,
         yield* activity(
           `chunk-${settings.chunkSize}-${index}`,
-          runBatch(payload.key, payload.userId, (journal) =>
-            Batch.run(targets, { journal, concurrency: settings.concurrency }))
+          runBatch(payload.key, payload.userId, (journal, stop) =>
+            Batch.run(targets, { journal, stop, concurrency: settings.concurrency }))
         )
       )
     }
@@ -127,7 +151,8 @@ const runCleanup = (settings: Settings) => (payload: Cleanup.Payload) =>
 const runUndo = (settings: Settings) => (payload: { readonly key: string; readonly userId: string }) =>
   activity(
     "restore",
-    runBatch(payload.key, payload.userId, (journal) => Batch.restore(journal, { concurrency: settings.concurrency }))
+    runBatch(payload.key, payload.userId, (journal, stop) =>
+      Batch.restore(journal, { stop, concurrency: settings.concurrency }))
   )
 
 export const layerWorkflows = (settings: Settings) =>
@@ -178,37 +203,34 @@ const progress = (key: string) =>
     invalid: counts.invalid ?? 0
   }))
 
+type Result =
+  | { readonly _tag: "Complete"; readonly exit: Exit.Exit<Cleanup.Summary, Cleanup.CleanupError> }
+  | { readonly _tag: "Suspended" }
+
 const statusOf = (
   key: string,
-  result: Option.Option<
-    | {
-      readonly _tag: "Complete"
-      readonly exit: Exit.Exit<Cleanup.Summary, Cleanup.CleanupForbidden>
+  result: Result | undefined
+): Effect.Effect<Cleanup.Status, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.map(progress(key), (progress): Cleanup.Status => {
+    if (result === undefined || result._tag === "Suspended") return { _tag: "Running", key, progress }
+    const exit = result.exit
+    if (exit._tag === "Success") return { _tag: "Completed", key, summary: exit.value, progress }
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isNone(failure)) {
+      return Cause.isInterruptedOnly(exit.cause)
+        ? { _tag: "Cancelled", key, progress }
+        : { _tag: "Failed", key, message: Cause.pretty(exit.cause), progress }
     }
-    | { readonly _tag: "Suspended" }
-  >
-) =>
-  Effect.gen(function*() {
-    if (Option.isSome(result) && result.value._tag === "Complete") {
-      const exit = result.value.exit
-      if (exit._tag === "Success") return { _tag: "Completed", key, summary: exit.value } as const
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isSome(failure)) {
-        return { _tag: "Forbidden", key, error: failure.value, progress: yield* progress(key) } as const
-      }
-      if (Cause.isInterruptedOnly(exit.cause)) {
-        return { _tag: "Cancelled", key, progress: yield* progress(key) } as const
-      }
-      return { _tag: "Failed", key, message: Cause.pretty(exit.cause), progress: yield* progress(key) } as const
-    }
-    return { _tag: "Running", key, progress: yield* progress(key) } as const
+    return failure.value._tag === "CleanupCancelled"
+      ? { _tag: "Cancelled", key, progress }
+      : { _tag: "Forbidden", key, error: failure.value, progress }
   })
 
 export const status = (key: string) =>
   Effect.gen(function*() {
     const registered = yield* lookup(key)
     const result = yield* Cleanup.Cleanup.poll(registered.executionId)
-    return yield* statusOf(key, Option.fromNullable(result))
+    return yield* statusOf(key, result)
   })
 
 export const cancel = (
@@ -217,7 +239,12 @@ export const cancel = (
   void,
   Cleanup.CleanupNotFound | SqlError.SqlError,
   WorkflowEngine | SqlClient.SqlClient
-> => Effect.flatMap(lookup(key), (registered) => Cleanup.Cleanup.interrupt(registered.executionId))
+> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* lookup(key)
+    yield* sql`UPDATE ${sql(SqlJournal.cleanupsTable)} SET cancelled = 1 WHERE key = ${key}`
+  })
 
 export const undo = (key: string) =>
   Effect.gen(function*() {
@@ -235,5 +262,5 @@ export const undoStatus = (key: string) =>
     const registered = yield* lookup(key)
     if (registered.undoExecutionId === null) return yield* new Cleanup.CleanupNotFound({ key })
     const result = yield* Cleanup.Undo.poll(registered.undoExecutionId)
-    return yield* statusOf(key, Option.fromNullable(result))
+    return yield* statusOf(key, result)
   })

@@ -52,6 +52,7 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
     user_id VARCHAR(255) NOT NULL,
     execution_id VARCHAR(255) NOT NULL,
     undo_execution_id VARCHAR(255),
+    cancelled INTEGER NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
   )`)
 })

@@ -127,7 +127,8 @@ describe("UnrateCluster.layerSingle", () => {
       }).pipe(Effect.provide(live(emulator, filename)))
       assert.strictEqual(status._tag, "Cancelled")
       const deletedAtCancel = 2000 - (yield* emulator.store.count())
-      assert.isTrue(deletedAtCancel >= 20 && deletedAtCancel < 2000, String(deletedAtCancel))
+      // Cancelled within its first chunk of 100: the chunk's batch stopped, not just the chunks after it.
+      assert.isTrue(deletedAtCancel >= 20 && deletedAtCancel < 100, String(deletedAtCancel))
       assert.strictEqual(status._tag === "Cancelled" ? status.progress.deleted : -1, deletedAtCancel)
       const { sent } = deletesPerPath(yield* emulator.requestLog)
       assert.strictEqual(sent.size, deletedAtCancel)

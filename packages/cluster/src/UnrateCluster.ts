@@ -19,11 +19,13 @@
  * @since 0.3.0
  */
 import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
+import type * as SocketServer from "@effect/platform/SocketServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/unrateCluster.js"
 import type * as Team from "./Team.js"
 import type { UserTokens } from "./UserTokens.js"
@@ -66,3 +68,57 @@ export const layerSingle: (
   options: SingleOptions
 ) => Layer.Layer<WorkflowEngine | SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError, UserTokens> =
   internal.layerSingle
+
+/**
+ * The shared PostgreSQL database of a cluster.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PgOptions {
+  /** `postgres://user@host:port/database`. */
+  readonly url: Redacted.Redacted<string>
+  /** Connections of this process. Default 10. */
+  readonly maxConnections?: number | undefined
+}
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface ClusterOptions extends Options {
+  readonly pg: PgOptions
+  /** Where the other runners reach this one (the runner listens there). */
+  readonly runnerAddress: { readonly host: string; readonly port: number }
+}
+
+/**
+ * One runner of a cluster: the workflows, their messages, the runners'
+ * shard assignments and the journals live in PostgreSQL; runners talk to each
+ * other over sockets. Start as many as you like, each with its own address:
+ * the shards (and the clean-ups on them) are spread over the runners alive,
+ * and a runner's clean-ups move to the others when it dies.
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layer: (
+  options: ClusterOptions
+) => Layer.Layer<
+  WorkflowEngine | SqlClient.SqlClient,
+  SqlError.SqlError | ConfigError.ConfigError | SocketServer.SocketServerError,
+  UserTokens
+> = internal.layer
+
+/**
+ * A client of a cluster that runs no clean-up itself (an HTTP front end, an
+ * admin tool): it starts, reads, cancels and undoes clean-ups that the
+ * runners carry out.
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerClient: (
+  options: { readonly pg: PgOptions; readonly shardingConfig?: Options["shardingConfig"] }
+) => Layer.Layer<WorkflowEngine | SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError> =
+  internal.layerClient

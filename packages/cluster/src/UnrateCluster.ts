@@ -90,6 +90,14 @@ export interface ClusterOptions extends Options {
   readonly pg: PgOptions
   /** Where the other runners reach this one (the runner listens there). */
   readonly runnerAddress: { readonly host: string; readonly port: number }
+  /**
+   * `"cluster"` (default): one adaptive limiter for the whole team, owned by a
+   * cluster entity (see `TeamLimiter`), at `team.rate`; `"local"`: a limiter per
+   * runner, each at `team.rate`.
+   */
+  readonly teamLimiter?: "cluster" | "local" | undefined
+  /** The team's name, for its limiter entity. Default `"default"`. */
+  readonly teamId?: string | undefined
 }
 
 /**

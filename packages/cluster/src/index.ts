@@ -16,6 +16,11 @@ export * as Team from "./Team.js"
 /**
  * @since 0.3.0
  */
+export * as TeamLimiter from "./TeamLimiter.js"
+
+/**
+ * @since 0.3.0
+ */
 export * as UnrateCluster from "./UnrateCluster.js"
 
 /**

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Emulator } from "@unrate/emulator"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Cleanup, SqlJournal, UnrateCluster } from "../src/index.js"
@@ -40,7 +40,10 @@ const deletedSoFar = (names: ReadonlyArray<string>) =>
   )
 
 const awaitDeleted = (names: ReadonlyArray<string>, count: number) =>
-  Effect.repeat(deletedSoFar(names), { until: (deleted) => deleted >= count })
+  Effect.repeat(deletedSoFar(names), {
+    schedule: Schedule.passthrough(Schedule.spaced("500 millis") as Schedule.Schedule<number, number>),
+    until: (deleted) => deleted >= count
+  })
 
 /** Per id of these users: exactly one 204, and no DELETE later than its journaled deletion. */
 const assertExactlyOnce = (emulator: Emulator.Emulator, names: ReadonlyArray<string>, perUser: number) =>
@@ -135,5 +138,27 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
         yield* assertExactlyOnce(emulator, names, 500)
         assert.strictEqual(yield* emulator.store.count(), 0)
       }).pipe(Effect.provide(client))
+    }))
+
+  it.scopedLive("under a team limit of R req/s, 3 runners adapt together: 429s stay under 5 % of requests", () =>
+    Effect.gen(function*() {
+      const limit = 100
+      const emulator = yield* Emulator.make({ seed: 9, faults: { rateLimit: limit } })
+      const names = users(6, "t")
+      yield* seedUsers(emulator, names, 400)
+      const url = yield* freshDatabase
+      yield* Runners.startAll(3, { emulator, teamRate: 150, env: { UNRATE_PG_URL: url } })
+      const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
+      const statuses = yield* Effect.gen(function*() {
+        yield* startCleanups(names, 400)
+        return yield* Effect.forEach(names, (user) => awaitStatus(Cleanup.status(`clean-${user}`), settled))
+      }).pipe(Effect.provide(client))
+      assert.deepStrictEqual(new Set(statuses.map((status) => status._tag)), new Set(["Completed"]))
+      assert.strictEqual(yield* emulator.store.count(), 0)
+      const log = yield* emulator.requestLog
+      const limited = log.filter((entry) => entry.status === 429).length
+      assert.isBelow(limited / log.length, 0.05, `${limited} 429s of ${log.length}`)
+      const seconds = (log[log.length - 1].at - log[0].at) / 1000
+      assert.isAbove((log.length - limited) / seconds, limit * 0.5, `${log.length - limited} answered in ${seconds} s`)
     }))
 })

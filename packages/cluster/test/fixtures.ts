@@ -29,7 +29,7 @@ export const awaitStatus = <E, R>(
   done: (status: Cleanup.Status) => boolean
 ) =>
   Effect.repeat(status, {
-    schedule: Schedule.passthrough(Schedule.spaced("20 millis") as Schedule.Schedule<number, Cleanup.Status>),
+    schedule: Schedule.passthrough(Schedule.spaced("100 millis") as Schedule.Schedule<number, Cleanup.Status>),
     until: done
   })
 

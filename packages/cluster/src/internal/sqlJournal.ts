@@ -27,7 +27,22 @@ const toEntry = (row: Record<string, unknown>) =>
     ...(row.confirmed === null ? {} : { confirmed: Number(row.confirmed) === 1 })
   })
 
-export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
+/** Runners starting together on PostgreSQL would race on CREATE TABLE: the first takes a lock, the others wait. */
+export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql.withTransaction(
+      Effect.zipRight(
+        sql.onDialectOrElse({
+          pg: () => Effect.asVoid(sql`SELECT pg_advisory_xact_lock(7141)`),
+          orElse: () => Effect.void
+        }),
+        createTables
+      )
+    )
+)
+
+const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const seq = sql.onDialectOrElse({
     pg: () => "BIGSERIAL PRIMARY KEY",

@@ -5,9 +5,11 @@ import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Team from "../Team.js"
+import * as TeamLimiter from "../TeamLimiter.js"
 import type * as UnrateCluster from "../UnrateCluster.js"
 import * as cleanup from "./cleanup.js"
 import * as SqlJournal from "./sqlJournal.js"
@@ -51,8 +53,15 @@ export const layer = (options: UnrateCluster.ClusterOptions) => {
       }
     }))
   )
+  const team = options.teamLimiter === "local" ? teamLayer(options) : Layer.unwrapScoped(
+    Effect.map(
+      TeamLimiter.make(options.teamId ?? "default"),
+      (limiter) => teamLayer({ ...options, team: { ...options.team, limiter } })
+    )
+  )
   return cleanup.layerWorkflows(settings(options)).pipe(
-    Layer.provide(teamLayer(options)),
+    Layer.provide(team),
+    Layer.merge(TeamLimiter.layerEntity({ rate: options.team.rate ?? Team.defaultRate })),
     Layer.provideMerge(engine),
     Layer.provideMerge(pgLayer(options.pg))
   )

@@ -18,6 +18,7 @@
  *
  * @since 0.3.0
  */
+import type * as Sharding from "@effect/cluster/Sharding"
 import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import type * as SocketServer from "@effect/platform/SocketServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
@@ -121,12 +122,14 @@ export const layer: (
 /**
  * A client of a cluster that runs no clean-up itself (an HTTP front end, an
  * admin tool): it starts, reads, cancels and undoes clean-ups that the
- * runners carry out.
+ * runners carry out, and reaches the cluster's entities (`TeamLimiter`).
  *
  * @since 0.3.0
  * @category layers
  */
 export const layerClient: (
   options: { readonly pg: PgOptions; readonly shardingConfig?: Options["shardingConfig"] }
-) => Layer.Layer<WorkflowEngine | SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError> =
-  internal.layerClient
+) => Layer.Layer<
+  WorkflowEngine | SqlClient.SqlClient | Sharding.Sharding,
+  SqlError.SqlError | ConfigError.ConfigError
+> = internal.layerClient

@@ -4,7 +4,7 @@ import { Emulator } from "@unrate/emulator"
 import { Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { Cleanup, SqlJournal, UnrateCluster } from "../src/index.js"
+import { Cleanup, SqlJournal, TeamLimiter, UnrateCluster } from "../src/index.js"
 import { awaitStatus, deletesPerPath, pathOf, settled, tempDir, userRatings } from "../test/fixtures.js"
 import * as Runners from "./runners.js"
 
@@ -114,7 +114,8 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
             }
           }
         }).pipe(Effect.provide(client))
-      })
+      }),
+    { timeout: 900_000 }
   )
 
   it.scopedLive("all runners stopped mid-run and started again: every clean-up resumes from the database", () =>
@@ -160,5 +161,11 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       assert.isBelow(limited / log.length, 0.05, `${limited} 429s of ${log.length}`)
       const seconds = (log[log.length - 1].at - log[0].at) / 1000
       assert.isAbove((log.length - limited) / seconds, limit * 0.5, `${log.length - limited} answered in ${seconds} s`)
+      // The runners' 429s all reached the one team limiter: it has come down from its ceiling of 150 to the limit.
+      const teamRate = yield* Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make("default").rate())
+        .pipe(
+          Effect.provide(client)
+        )
+      assert.isAtMost(teamRate, limit, String(teamRate))
     }))
 })

@@ -34,6 +34,7 @@ const Runner = UnrateCluster.layer({
     developerToken: Redacted.make(env("UNRATE_DEVELOPER_TOKEN")),
     rate: Number(process.env.UNRATE_TEAM_RATE ?? "Infinity")
   },
+  teamLimiter: process.env.UNRATE_TEAM_LIMITER === "local" ? "local" : "cluster",
   chunkSize: Number(process.env.UNRATE_CHUNK_SIZE ?? "250"),
   concurrency: Number(process.env.UNRATE_CONCURRENCY ?? "8"),
   shardingConfig: {

@@ -19,6 +19,8 @@ export const TeamLimiterEntity = Entity.make("unrate/TeamLimiter", [
 
 const flushInterval = Duration.millis(100)
 
+const callTimeout = Duration.seconds(2)
+
 export const layerEntity = (options: { readonly rate: number }) =>
   TeamLimiterEntity.toLayer(
     Effect.gen(function*() {
@@ -39,9 +41,16 @@ export const layerEntity = (options: { readonly rate: number }) =>
     { concurrency: "unbounded" }
   )
 
-/** Calls to the entity are retried while it moves between runners. */
+/**
+ * Calls to the entity are retried while it moves between runners: a volatile message sent to a runner that
+ * just gave the entity up gets no answer, so each call also gives up after a while and is sent again.
+ */
 const retrying = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.retry(Schedule.spaced("100 millis")), Effect.orDie)
+  effect.pipe(
+    Effect.timeoutFail({ duration: callTimeout, onTimeout: () => "timeout" as const }),
+    Effect.retry(Schedule.spaced("100 millis")),
+    Effect.orDie
+  )
 
 export const make = (team: string) =>
   Effect.gen(function*() {

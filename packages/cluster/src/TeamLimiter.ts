@@ -35,11 +35,14 @@ export const layerEntity: (options: { readonly rate: number }) => Layer.Layer<ne
 
 /**
  * A limiter that paces with the team's entity `team`. Successes are reported
- * in batches every 100 ms (until the scope closes), 429s at once.
+ * in batches every 100 ms (until the scope closes), 429s at once. While the
+ * entity cannot be reached for about 10 s (a shutdown), this runner paces
+ * itself with a limiter of its own at `ceiling`.
  *
  * @since 0.3.0
  * @category constructors
  */
 export const make: (
-  team: string
+  team: string,
+  ceiling: number
 ) => Effect.Effect<RateLimiter.RateLimiter, never, Sharding.Sharding | Scope.Scope> = internal.make

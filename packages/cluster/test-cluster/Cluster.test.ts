@@ -125,7 +125,10 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       yield* seedUsers(emulator, names, 500)
       const url = yield* freshDatabase
       const options = { emulator, env: { UNRATE_PG_URL: url } }
-      const first = yield* Effect.all(Array.from({ length: 3 }, () => Runners.start(options)))
+      const first = [
+        yield* Runners.start(options),
+        ...yield* Effect.all([Runners.start(options), Runners.start(options)])
+      ]
       const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
       yield* Effect.gen(function*() {
         yield* startCleanups(names, 500)

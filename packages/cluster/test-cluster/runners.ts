@@ -80,9 +80,16 @@ export const stop = (runner: Runner, signal: NodeJS.Signals = "SIGTERM"): Effect
     }
   })
 
-/** Starts `count` runners; they are killed (process group) when the scope closes. */
+/**
+ * Starts `count` runners, the first alone (on an empty database, @effect/cluster's own migrations race when
+ * several runners create its tables at once); they are killed (process group) when the scope closes.
+ */
 export const startAll = (count: number, options: RunnerOptions) =>
   Effect.acquireRelease(
-    Effect.all(Array.from({ length: count }, () => start(options)), { concurrency: "unbounded" }),
+    Effect.flatMap(start(options), (first) =>
+      Effect.map(
+        Effect.all(Array.from({ length: count - 1 }, () => start(options)), { concurrency: "unbounded" }),
+        (others) => [first, ...others]
+      )),
     (runners) => Effect.forEach(runners, (runner) => stop(runner, "SIGKILL"), { discard: true })
   )

@@ -21,6 +21,9 @@ const flushInterval = Duration.millis(100)
 
 const callTimeout = Duration.seconds(2)
 
+/** About 10 s without the entity (a shutdown, a cluster without it): this runner paces itself meanwhile. */
+const maxRetries = 5
+
 export const layerEntity = (options: { readonly rate: number }) =>
   TeamLimiterEntity.toLayer(
     Effect.gen(function*() {
@@ -48,18 +51,22 @@ export const layerEntity = (options: { readonly rate: number }) =>
 const retrying = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(
     Effect.timeoutFail({ duration: callTimeout, onTimeout: () => "timeout" as const }),
-    Effect.retry(Schedule.spaced("100 millis")),
-    Effect.orDie
+    Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(maxRetries)))
   )
 
-export const make = (team: string) =>
+export const make = (team: string, ceiling: number) =>
   Effect.gen(function*() {
+    const fallback = yield* RateLimiter.make({ rate: ceiling })
     const client = (yield* TeamLimiterEntity.client)(team)
     const pending = yield* Ref.make(0)
     const flush = Effect.flatMap(Ref.getAndSet(pending, 0), (succeeded) =>
       succeeded === 0 ? Effect.void : Effect.ignore(client.answered({ succeeded, limited: [] }, { discard: true })))
     yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(flushInterval)))
-    const reserve = retrying(client.reserve())
+    const reserve = Effect.catchAll(
+      retrying(client.reserve()),
+      () =>
+        fallback.reserve ?? Effect.as(fallback.take, 0)
+    )
     const limiter: RateLimiter.RateLimiter = {
       reserve,
       take: Effect.flatMap(reserve, (millis) =>
@@ -68,13 +75,12 @@ export const make = (team: string) =>
         Effect.ignore(client.answered({
           succeeded: 0,
           limited: [Option.match(retryAfter, {
-            onNone: () =>
-              null,
+            onNone: () => null,
             onSome: Duration.toMillis
           })]
         }, { discard: true })),
       succeeded: Ref.update(pending, (n) => n + 1),
-      currentRate: retrying(client.rate())
+      currentRate: Effect.catchAll(retrying(client.rate()), () => fallback.currentRate)
     }
     return limiter
   })

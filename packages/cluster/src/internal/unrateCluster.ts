@@ -55,7 +55,7 @@ export const layer = (options: UnrateCluster.ClusterOptions) => {
   )
   const team = options.teamLimiter === "local" ? teamLayer(options) : Layer.unwrapScoped(
     Effect.map(
-      TeamLimiter.make(options.teamId ?? "default"),
+      TeamLimiter.make(options.teamId ?? "default", options.team.rate ?? Team.defaultRate),
       (limiter) => teamLayer({ ...options, team: { ...options.team, limiter } })
     )
   )

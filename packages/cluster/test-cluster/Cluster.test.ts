@@ -151,7 +151,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       const names = users(6, "t")
       yield* seedUsers(emulator, names, 400)
       const url = yield* freshDatabase
-      yield* Runners.startAll(3, { emulator, teamRate: 150, env: { UNRATE_PG_URL: url } })
+      yield* Runners.startAll(3, { emulator, teamRate: 120, env: { UNRATE_PG_URL: url } })
       const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
       const statuses = yield* Effect.gen(function*() {
         yield* startCleanups(names, 400)
@@ -164,7 +164,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       assert.isBelow(limited / log.length, 0.05, `${limited} 429s of ${log.length}`)
       const seconds = (log[log.length - 1].at - log[0].at) / 1000
       assert.isAbove((log.length - limited) / seconds, limit * 0.5, `${log.length - limited} answered in ${seconds} s`)
-      // The runners' 429s all reached the one team limiter: it has come down from its ceiling of 150 to the limit.
+      // The runners' 429s all reached the one team limiter: it has come down from its ceiling of 120 to the limit.
       const teamRate = yield* Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make("default").rate())
         .pipe(
           Effect.provide(client)

@@ -5,6 +5,9 @@
  * one process, measured in the same run. Needs UNRATE_PG_URL:
  *
  *   pnpm --filter @unrate/bench bench:cluster   (starts a throwaway PostgreSQL itself)
+ *
+ * PARTIAL: not yet measured. Its one run so far (on a shared, loaded machine) did not get past the
+ * first step (plain Batch.run vs one Cleanup on SQLite) in 6 minutes; it has not written its section.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { PgClient } from "@effect/sql-pg"

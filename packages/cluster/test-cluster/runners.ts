@@ -1,0 +1,95 @@
+import type { Emulator } from "@unrate/emulator"
+import { Effect } from "effect"
+import * as ChildProcess from "node:child_process"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import * as Url from "node:url"
+
+const script = Path.join(Path.dirname(Url.fileURLToPath(import.meta.url)), "runner.ts")
+
+export const pgUrl = (): string => {
+  const url = process.env.UNRATE_PG_URL
+  if (url === undefined) {
+    throw new Error("UNRATE_PG_URL is not set: run `bash packages/cluster/scripts/with-postgres.sh pnpm test:cluster`")
+  }
+  return url
+}
+
+const freePort = Effect.async<number>((resume) => {
+  const server = Net.createServer().listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    server.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
+  })
+})
+
+export interface Runner {
+  readonly port: number
+  readonly child: ChildProcess.ChildProcess
+  readonly output: () => string
+}
+
+export interface RunnerOptions {
+  readonly emulator: Emulator.Emulator
+  readonly revokedFile?: string | undefined
+  readonly teamRate?: number | undefined
+  readonly port?: number | undefined
+  readonly env?: Record<string, string> | undefined
+}
+
+/** Starts a runner process in its own process group and waits for its "ready". */
+export const start = (options: RunnerOptions): Effect.Effect<Runner> =>
+  Effect.gen(function*() {
+    const port = options.port ?? (yield* freePort)
+    const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: Path.dirname(script),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        UNRATE_PG_URL: pgUrl(),
+        UNRATE_RUNNER_PORT: String(port),
+        UNRATE_BASE_URL: options.emulator.url,
+        UNRATE_DEVELOPER_TOKEN: options.emulator.developerToken,
+        UNRATE_USER_TOKEN: options.emulator.userToken,
+        UNRATE_TEAM_RATE: String(options.teamRate ?? Infinity),
+        ...(options.revokedFile === undefined ? {} : { UNRATE_REVOKED_FILE: options.revokedFile }),
+        ...options.env
+      }
+    })
+    let output = ""
+    child.stderr!.on("data", (chunk) => void (output += String(chunk)))
+    yield* Effect.async<void, Error>((resume) => {
+      child.stdout!.on("data", (chunk) => {
+        output += String(chunk)
+        if (output.includes("ready\n")) resume(Effect.void)
+      })
+      child.once("exit", (code) => resume(Effect.fail(new Error(`runner exited ${code}: ${output}`))))
+    }).pipe(Effect.timeout("60 seconds"), Effect.orDie)
+    return { port, child, output: () => output }
+  })
+
+/** Signals the runner's process group and waits for it to exit. */
+export const stop = (runner: Runner, signal: NodeJS.Signals = "SIGTERM"): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (runner.child.exitCode !== null || runner.child.signalCode !== null) return resume(Effect.void)
+    runner.child.once("exit", () => resume(Effect.void))
+    try {
+      process.kill(-runner.child.pid!, signal)
+    } catch {
+      resume(Effect.void)
+    }
+  })
+
+/**
+ * Starts `count` runners, the first alone (on an empty database, @effect/cluster's own migrations race when
+ * several runners create its tables at once); they are killed (process group) when the scope closes.
+ */
+export const startAll = (count: number, options: RunnerOptions) =>
+  Effect.acquireRelease(
+    Effect.flatMap(start(options), (first) =>
+      Effect.map(
+        Effect.all(Array.from({ length: count - 1 }, () => start(options)), { concurrency: "unbounded" }),
+        (others) => [first, ...others]
+      )),
+    (runners) => Effect.forEach(runners, (runner) => stop(runner, "SIGKILL"), { discard: true })
+  )

@@ -26,7 +26,7 @@ const client = NodeAppleMusic.layer({
   rate: Infinity
 })
 const throughBatch = process.argv[2] === "batch"
-const deletes = (ids: ReadonlyArray<string>) =>
+const deletes = (ids: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
   (throughBatch
     ? Effect.asVoid(
       Batch.run(Stream.fromIterable(ids).pipe(Stream.map((id) => ({ kind: "library-songs" as const, id }))), {
@@ -38,7 +38,7 @@ const deletes = (ids: ReadonlyArray<string>) =>
     : Effect.forEach(ids, (id) => AppleMusicRatings.deleteRating("library-songs", id), {
       concurrency: 32,
       discard: true
-    })).pipe(Effect.provide(client))
+    }) as Effect.Effect<void, unknown, AppleMusicRatings.AppleMusicRatings>).pipe(Effect.provide(client))
 
 await Effect.runPromise(deletes(await seed(5_000)))
 const ids = await seed(20_000)

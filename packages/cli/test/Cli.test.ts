@@ -311,5 +311,6 @@ describe("unrate", () => {
       assert.include(result.stdout, "600 deleted")
       assert.include(result.stdout, "600 restored")
       assert.include(result.stdout, "600 dislikes again")
+      assert.notInclude(result.stdout, "cannot be undone")
     }), { timeout: 60_000 })
 })

@@ -106,7 +106,9 @@ export const runDemo = Effect.gen(function*() {
       ({ journal, options }) =>
         Batch.sweep("library-songs", { value: "dislike", journal, ...speedDefaults, ...options })
     )
-    yield* io.stdout(`\n${Colour.paintSummary(batchText("sweep", "library-songs", summary, null, false), paint)}`)
+    yield* io.stdout(
+      `\n${Colour.paintSummary(batchText("sweep", "library-songs", summary, "<temporary journal>", false), paint)}`
+    )
     const likesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === 1).length
     const dislikesAfter = (yield* emulator.store.ratings).filter((rating) => rating.value === -1).length
     yield* io.stdout(`library now: ${dislikesAfter} dislikes, ${likesAfter} likes (was 600 and ${likesBefore})\n\n`)

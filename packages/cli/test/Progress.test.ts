@@ -86,6 +86,45 @@ describe("progress", () => {
     assert.match(deleting, /20\/100 done.*ETA 4 s\n$/)
   })
 
+  it("a sweep's scan shows items scanned of the library's size, and an ETA from the scan's pace after 1 s", () => {
+    const scan = (counts: Partial<Batch.Progress>) =>
+      progressLine(
+        "sweep",
+        progress({
+          total: undefined,
+          etaSeconds: undefined,
+          settledPerSecond: 0,
+          requestsPerSecond: 987.6,
+          rate: 1012.4,
+          libraryTotal: 200_000,
+          matched: 12_345,
+          retries: 4_321,
+          ...counts
+        })
+      )
+    const early = scan({ scanned: 100, elapsedMillis: 400 })
+    assert.include(early, "scanned 100 of 200000")
+    assert.match(early, /ETA \?\n$/, "no pace before the first second")
+    // 20,000 of 200,000 in 4 s: 5,000 a second, 180,000 to go
+    const line = scan({ scanned: 20_000, elapsedMillis: 4000 })
+    assert.isAtMost(line.trimEnd().length, 80, line)
+    assert.include(line, "sweep: scanned 20000 of 200000, ")
+    assert.include(line, "987.6 req/s (limit 1012)")
+    assert.match(line, /ETA 36 s\n$/)
+    const wide = progressLine(
+      "sweep",
+      progress({ total: undefined, etaSeconds: undefined, libraryTotal: 500, scanned: 300, matched: 40 }),
+      120
+    )
+    assert.include(wide, "sweep: scanned 300 of 500, 40 matched", "with room, the matches so far are shown")
+    const grown = scan({ scanned: 200_100, elapsedMillis: 40_000 })
+    assert.include(
+      grown,
+      "scanned 200100 of 200100",
+      "a library that grew since its first page: its size is what was scanned"
+    )
+  })
+
   it("--json gives the limiter's final and peak rate; no limit is null, not Infinity", () => {
     const summary = {
       ...progress({}),

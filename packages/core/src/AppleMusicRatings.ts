@@ -40,6 +40,18 @@ export interface RequestOptions {
 }
 
 /**
+ * Options of a library listing: those of every request, and `onTotal`, run
+ * with the library's size (Apple's `meta.total`) when a page states it, before
+ * that page's items are emitted. A service that cannot tell never runs it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ListLibraryOptions extends RequestOptions {
+  readonly onTotal?: ((total: number) => Effect.Effect<void>) | undefined
+}
+
+/**
  * The operations of the service, and nothing else: a hand-written mock (or
  * any other implementation) supplies these five. The limiter of a client made
  * by {@link make} stays inside it; `RateLimiter.withLimiter` (or a batch's
@@ -70,8 +82,14 @@ export interface Service {
     value: RatingValue,
     options?: RequestOptions
   ) => Effect.Effect<Rating, RatingsError>
-  /** Every item of a library kind, paged 100 at a time, following `next` until it is gone. */
-  readonly listLibrary: (kind: LibraryRatingKind, options?: RequestOptions) => Stream.Stream<LibraryItem, RatingsError>
+  /**
+   * Every item of a library kind, paged 100 at a time, following `next` until
+   * it is gone; `options.onTotal` hears the library's size from each page that states it.
+   */
+  readonly listLibrary: (
+    kind: LibraryRatingKind,
+    options?: ListLibraryOptions
+  ) => Stream.Stream<LibraryItem, RatingsError>
 }
 
 /**
@@ -190,6 +208,6 @@ export const setRating = (
  */
 export const listLibrary = (
   kind: LibraryRatingKind,
-  options?: RequestOptions
+  options?: ListLibraryOptions
 ): Stream.Stream<LibraryItem, RatingsError, AppleMusicRatings> =>
   Stream.unwrap(Effect.map(AppleMusicRatings, (service) => service.listLibrary(kind, options)))

@@ -148,6 +148,14 @@ export interface Progress {
   /** Items whose rating matched (sweep only). */
   readonly matched: number
   /**
+   * The library's size as its listing states it (sweep only; Apple's
+   * `meta.total`, from the first page); undefined until a page states it, or
+   * when the service never does (then `scanned` is the count so far).
+   *
+   * @since 0.3.0
+   */
+  readonly libraryTotal?: number | undefined
+  /**
    * The rate the limiter allows now, in requests per second (`Infinity`: no
    * limit yet); undefined when the service paces itself.
    *
@@ -204,7 +212,8 @@ export interface Unrecorded {
  * @category models
  */
 export interface Summary
-  extends Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond" | "rate">
+  extends
+    Omit<Progress, "done" | "total" | "etaSeconds" | "requestsPerSecond" | "settledPerSecond" | "rate" | "libraryTotal">
 {
   readonly dryRun: boolean
   /**

@@ -230,7 +230,7 @@ export const makeStore = (options: StoreOptions = {}): Effect.Effect<Store> =>
           const offset = request.cursor === undefined ? 0 : Number(request.cursor)
           const { items, total } = store.libraryPage(request.kind, offset, request.limit ?? 100)
           const next = offset + items.length < total ? String(offset + items.length) : undefined
-          return Effect.succeed(next === undefined ? { items } : { items, next })
+          return Effect.succeed(next === undefined ? { items, total } : { items, next, total })
         })
     }
 

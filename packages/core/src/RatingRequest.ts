@@ -64,14 +64,16 @@ export class SetRating extends Schema.TaggedRequest<SetRating>("@unrate/core/Set
 }) {}
 
 /**
- * A page of library items and where the next page starts, if anywhere.
+ * A page of library items, where the next page starts, if anywhere, and the
+ * library's size when the page states it (`total`, since 0.3.0: Apple's `meta.total`).
  *
  * @since 0.1.0
  * @category models
  */
 export const LibraryPageResult = Schema.Struct({
   items: Schema.Array(LibraryItem),
-  next: Schema.optional(Schema.String)
+  next: Schema.optional(Schema.String),
+  total: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**

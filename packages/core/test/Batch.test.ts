@@ -317,6 +317,42 @@ describe("Batch", () => {
     assert.deepStrictEqual([summary.failures, summary.unrecorded], [[], []])
   })
 
+  it.effect("a sweep's progress has the library's size from the first page, and the items scanned so far", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.makeStore()
+      yield* store.seedLibrary({ kind: "library-songs", size: 250, dislikes: 0.2, likes: 0 })
+      const secondPage = yield* Deferred.make<void>()
+      const open = yield* Deferred.make<void>()
+      const backend = {
+        ...store.backend,
+        listLibraryPage: (request: Parameters<typeof store.backend.listLibraryPage>[0]) =>
+          request.cursor === undefined
+            ? store.backend.listLibraryPage(request)
+            : Deferred.succeed(secondPage, undefined).pipe(
+              Effect.zipRight(Deferred.await(open)),
+              Effect.zipRight(store.backend.listLibraryPage(request))
+            )
+      }
+      const service = yield* AppleMusicRatings.make(backend, {
+        retry: RetryPolicy.never,
+        rateLimiter: RateLimiter.unlimited
+      })
+      const snapshots: Array<Batch.Progress> = []
+      const fiber = yield* Batch.sweep("library-songs", {
+        onProgress: (progress) => Effect.sync(() => void snapshots.push(progress)),
+        progressInterval: "1 second"
+      }).pipe(Effect.provide(Layer.succeed(AppleMusicRatings.AppleMusicRatings, service)), Effect.fork)
+      yield* Deferred.await(secondPage)
+      yield* TestClock.adjust("1 second")
+      const scanning = snapshots[snapshots.length - 1]!
+      yield* Deferred.succeed(open, undefined)
+      const summary = yield* Fiber.join(fiber)
+      const last = snapshots[snapshots.length - 1]!
+      assert.deepStrictEqual([scanning.scanned, scanning.libraryTotal, scanning.done], [100, 250, false])
+      assert.deepStrictEqual([last.scanned, last.libraryTotal, last.done], [250, 250, true])
+      assert.deepStrictEqual([summary.scanned, summary.matched, summary.deleted], [250, 50, 50])
+    }))
+
   it.effect("a stop during a sweep's scan ends the scan and asks nothing", () =>
     Effect.gen(function*() {
       let asked = 0

@@ -269,6 +269,27 @@ describe("AppleMusicClient", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("tells onTotal the library's size from each page that states it, before the next page is asked", () => {
+    const metas: Record<number, unknown> = { 0: { total: 250 }, 100: { total: "250" }, 200: { total: 250 } }
+    const { layer, requests } = clientLayer((request) => {
+      const offset = Number(new URL(request.url).searchParams.get("offset") ?? 0)
+      const data = Array.from({ length: Math.min(100, 250 - offset) }, (_, i) => ({
+        id: `i.${offset + i}`,
+        type: "library-songs"
+      }))
+      const next = offset + 100 < 250 ? { next: `/v1/me/library/songs?offset=${offset + 100}` } : {}
+      return json({ data, ...next, meta: metas[offset] })
+    })
+    return Effect.gen(function*() {
+      const heard: Array<[total: number, requestsSent: number]> = []
+      const items = yield* Stream.runCollect(AppleMusicRatings.listLibrary("library-songs", {
+        onTotal: (total) => Effect.sync(() => void heard.push([total, requests.length]))
+      }))
+      assert.strictEqual(Chunk.size(items), 250)
+      assert.deepStrictEqual(heard, [[250, 1], [250, 3]], "the first page's size, then the third's; junk is skipped")
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("refuses a next page on another host", () => {
     const { layer, requests } = clientLayer(() => json({ data: [], next: "https://evil.example/v1/me/library/songs" }))
     return Effect.gen(function*() {

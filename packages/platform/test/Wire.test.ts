@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RatingsError } from "@unrate/core"
-import { Option, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import * as Wire from "../src/internal/wire.js"
 
 const developerToken = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJURUFNMTIzNDU2In0.c2lnbmF0dXJlLW9mLXRoZS1kZXZlbG9wZXI"
@@ -25,6 +25,40 @@ describe("wire", () => {
     assert.deepStrictEqual(Wire.decodeAppleErrors("<html>"), [])
     assert.deepStrictEqual(Wire.decodeAppleErrors({ errors: "no" }), [])
   })
+
+  it.effect("reads a library page's meta.total; junk in meta is ignored, never a failure", () =>
+    Effect.gen(function*() {
+      const page = (meta: unknown) =>
+        Effect.map(
+          Wire.decodeLibraryPage({ data: [{ id: "i.a", type: "library-songs" }], next: "/n", meta }),
+          Wire.libraryPageResult
+        )
+      const sized = yield* page({ total: 20000 })
+      assert.deepStrictEqual(sized, { items: [{ id: "i.a", type: "library-songs" }], next: "/n", total: 20000 })
+      assert.strictEqual((yield* page({ total: 0 })).total, 0)
+      const junk = [
+        undefined,
+        null,
+        "x",
+        7,
+        [],
+        {},
+        { total: -1 },
+        { total: 1.5 },
+        { total: "12" },
+        { total: null },
+        {
+          total: 2 ** 60
+        },
+        { total: Number.NaN },
+        { total: Infinity }
+      ]
+      for (const meta of junk) {
+        const result = yield* page(meta)
+        assert.isFalse("total" in result, JSON.stringify(meta))
+        assert.deepStrictEqual(result.items, [{ id: "i.a", type: "library-songs" }])
+      }
+    }))
 
   it("parses Retry-After as seconds or an HTTP date", () => {
     const now = Date.parse("2026-11-27T10:00:00Z")

@@ -199,20 +199,31 @@ export const phaseOf = (progress: Batch.Progress): {
   const settled = settledOf(progress)
   if (progress.total !== undefined) return { phase: "delete", done: settled, of: progress.total }
   if (progress.scanned > 0 && settled === 0 && !progress.done) {
-    return { phase: "scan", done: progress.scanned, of: undefined }
+    const size = progress.libraryTotal
+    return {
+      phase: "scan",
+      done: progress.scanned,
+      of: size === undefined ? undefined : Math.max(size, progress.scanned)
+    }
   }
   return { phase: "delete", done: settled, of: progress.matched > 0 ? progress.matched : undefined }
 }
 
 /**
- * Seconds to go: the engine's estimate when it has one, otherwise what is left
- * of the matches at the limiter's rate (rough, but a number once there is a rate).
+ * Seconds to go. During a sweep's scan: what is left of the library at the
+ * scan's pace, after its first second. Otherwise the engine's estimate when it
+ * has one, or what is left of the matches at the limiter's rate (rough, but a
+ * number once there is a rate).
  *
  * @internal
  */
 export const etaOf = (progress: Batch.Progress): number | undefined => {
+  const { done, of, phase } = phaseOf(progress)
+  if (phase === "scan") {
+    const seconds = progress.elapsedMillis / 1000
+    return of === undefined || seconds < 1 ? undefined : Math.max(0, of - done) / (done / seconds)
+  }
   if (progress.etaSeconds !== undefined) return progress.etaSeconds
-  const { done, of } = phaseOf(progress)
   const pace = progress.rate !== undefined && Number.isFinite(progress.rate) && progress.rate > 0
     ? Math.min(progress.rate, progress.settledPerSecond > 0 ? Math.max(progress.settledPerSecond, 1) : progress.rate)
     : progress.settledPerSecond
@@ -229,10 +240,11 @@ const rateText = (progress: Batch.Progress) =>
  * @internal
  */
 export const progressLine = (label: string, progress: Batch.Progress, width = 80): string => {
-  const { done, of } = phaseOf(progress)
+  const { done, of, phase } = phaseOf(progress)
+  const sized = phase === "scan" && of !== undefined
   const scan = progress.scanned > 0 ? `${progress.scanned} scanned, ${progress.matched} matched; ` : ""
-  const counts = `${done}${of === undefined ? "" : `/${of}`} done`
-  const head = `${label}: ${scan}${counts}`
+  const counts = sized ? `scanned ${done} of ${of}` : `${done}${of === undefined ? "" : `/${of}`} done`
+  const head = sized ? `${label}: ${counts}, ${progress.matched} matched` : `${label}: ${scan}${counts}`
   const speed = `${progress.requestsPerSecond.toFixed(1)} req/s${rateText(progress)}`
   const tail = `ETA ${eta(etaOf(progress))}`
   const candidates = [

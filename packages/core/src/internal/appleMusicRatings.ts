@@ -15,7 +15,7 @@ import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
-import type { PolicyOptions, RequestOptions, Service } from "../AppleMusicRatings.js"
+import type { ListLibraryOptions, PolicyOptions, RequestOptions, Service } from "../AppleMusicRatings.js"
 import * as LanguageTag from "../LanguageTag.js"
 import type { LibraryItem } from "../LibraryItem.js"
 import * as RateLimiter from "../RateLimiter.js"
@@ -318,9 +318,12 @@ const getRatings = (client: Client) => (kind: RatingKind, ids: Iterable<string>,
     }))
 }
 
-/** One page of the library; a page naming itself as the next is an error, not an endless loop. */
+type OnTotal = ListLibraryOptions["onTotal"]
+
+/** One page of the library, its stated size told to `onTotal`; a page naming itself as the next is an error, not an endless loop. */
 const libraryPage =
-  (client: Client, kind: LibraryRatingKind, language: { readonly language?: string }) => (cursor: string | undefined) =>
+  (client: Client, kind: LibraryRatingKind, language: { readonly language?: string }, onTotal: OnTotal) =>
+  (cursor: string | undefined) =>
     traced(
       "unrate.listLibraryPage",
       { "unrate.operation": "listLibrary", "unrate.kind": kind },
@@ -333,6 +336,7 @@ const libraryPage =
           )
         )
     ).pipe(
+      Effect.tap(({ total }) => total === undefined || onTotal === undefined ? Effect.void : onTotal(total)),
       Effect.flatMap(({ items, next }) =>
         next !== undefined && next === cursor
           ? Effect.fail(
@@ -352,7 +356,8 @@ const libraryPage =
     )
 
 const listLibrary =
-  (client: Client) => (kind: LibraryRatingKind, options?: RequestOptions): Stream.Stream<LibraryItem, RatingsError> =>
+  (client: Client) =>
+  (kind: LibraryRatingKind, options?: ListLibraryOptions): Stream.Stream<LibraryItem, RatingsError> =>
     Stream.unwrap(Effect.gen(function*() {
       const language = yield* validate("listLibrary", kind, options)
       if (!isLibraryKind(kind)) {
@@ -365,7 +370,7 @@ const listLibrary =
       }
       return Stream.paginateChunkEffect(
         undefined as string | undefined,
-        libraryPage(client, kind, dropUndefined({ language }))
+        libraryPage(client, kind, dropUndefined({ language }), options?.onTotal)
       )
     }))
 

@@ -134,7 +134,8 @@ const found = (state: State, kind: LibraryRatingKind, options: SweepOptions, onE
   Effect.map(AppleMusicRatings, (service) => {
     const language = options.language === undefined ? {} : { language: options.language }
     const counters = state.counters
-    return service.listLibrary(kind, language).pipe(
+    const onTotal = (total: number) => Effect.sync(() => void (counters.libraryTotal = total))
+    return service.listLibrary(kind, { ...language, onTotal }).pipe(
       // A stop (Ctrl-C) ends the scan too, also while a page waits on the limiter.
       Stream.interruptWhen(Deferred.await(state.control.signal)),
       Stream.tap(() => Effect.sync(() => void counters.scanned++)),

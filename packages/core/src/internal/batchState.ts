@@ -25,6 +25,8 @@ export interface Counters {
   retries: number
   scanned: number
   matched: number
+  /** The library's size, as a sweep's listing stated it. */
+  libraryTotal?: number | undefined
 }
 
 /** How a batch stops: once stopped, nothing new starts. @internal */
@@ -170,6 +172,7 @@ const snapshot = (
       ? Math.max(0, total - settled) / settledPerSecond
       : undefined,
     rate,
+    ...(counters.libraryTotal === undefined ? {} : { libraryTotal: counters.libraryTotal }),
     done
   }
   return progress

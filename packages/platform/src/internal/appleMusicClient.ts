@@ -316,7 +316,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
       if (request.language !== undefined && !url.searchParams.has("l")) url.searchParams.set("l", request.language)
       return execute(HttpClientRequest.get(url), context).pipe(
         Effect.flatMap((answer) => decodePage(answer, context)),
-        Effect.map((page) => page.next === undefined ? { items: page.data } : { items: page.data, next: page.next })
+        Effect.map(Wire.libraryPageResult)
       )
     }
   }

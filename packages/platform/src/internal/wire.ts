@@ -27,11 +27,38 @@ export const RatingResource = Schema.Struct({
 /** Apple's `RatingsResponse`: `{ "data": Ratings[] }`. @internal */
 export const RatingsResponse = Schema.Struct({ data: Schema.Array(RatingResource) })
 
-/** One page of `GET /v1/me/library/{type}`: `data`, and `next` while more remain. @internal */
+/** One page of `GET /v1/me/library/{type}`: `data`, `next` while more remain, `meta` read by {@link totalOf}. @internal */
 export const LibraryPage = Schema.Struct({
   data: Schema.Array(LibraryItem),
-  next: Schema.optional(Schema.String)
+  next: Schema.optional(Schema.String),
+  meta: Schema.optional(Schema.Unknown)
 })
+
+/**
+ * The library's size a page states in `meta.total`: a non-negative safe
+ * integer, or undefined for anything else (absent, junk), never a failure.
+ *
+ * @internal
+ */
+export const totalOf = (meta: unknown): number | undefined => {
+  if (!Predicate.isRecord(meta)) return undefined
+  const total = meta.total
+  return Number.isSafeInteger(total) && (total as number) >= 0 ? total as number : undefined
+}
+
+/** A decoded library page as the backend answers it: items, `next` and `total` where the page has them. @internal */
+export const libraryPageResult = (page: typeof LibraryPage.Type): {
+  readonly items: ReadonlyArray<LibraryItem>
+  readonly next?: string
+  readonly total?: number
+} => {
+  const total = totalOf(page.meta)
+  return {
+    items: page.data,
+    ...(page.next === undefined ? {} : { next: page.next }),
+    ...(total === undefined ? {} : { total })
+  }
+}
 
 /** The largest page Apple serves. @internal */
 export const maxPageSize = 100

@@ -5,9 +5,6 @@
  * one process, measured in the same run. Needs UNRATE_PG_URL:
  *
  *   pnpm --filter @unrate/bench bench:cluster   (starts a throwaway PostgreSQL itself)
- *
- * PARTIAL: not yet measured. Its one run so far (on a shared, loaded machine) did not get past the
- * first step (plain Batch.run vs one Cleanup on SQLite) in 6 minutes; it has not written its section.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { PgClient } from "@effect/sql-pg"
@@ -135,9 +132,12 @@ const overhead = (count: number) =>
       rate: Infinity
     }
     yield* emulator.store.seed(ratingsOf("plain", count))
+    // The HttpClient lives in this scope: provided to `make` alone, its undici Agent would be destroyed as soon as
+    // `make` returned, and every DELETE would fail "client destroyed" and be retried as a transport error.
+    const http = yield* Layer.build(NodeHttpClient.layerUndici)
     const plainStart = Date.now()
     const ratings = yield* AppleMusicClient.make({ ...team, userToken: Redacted.make(emulator.userToken) }).pipe(
-      Effect.provide(NodeHttpClient.layerUndici)
+      Effect.provide(http)
     )
     const targets = Stream.fromIterable(ratingsOf("plain", count).map(([kind, id]) => ({ kind, id })))
     yield* Batch.run(targets, { concurrency: 8 }).pipe(Effect.provideService(AppleMusicRatings, ratings))

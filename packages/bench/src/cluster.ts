@@ -197,7 +197,9 @@ ${rows.join("\n")}
 
 Every runner, PostgreSQL and the emulator share the same ${Os.cpus().length} cores, so more runners add
 processes competing for the same CPU rather than capacity: the scaling shown is the cluster's overhead on
-one machine, not what separate machines would give. The others' load moves these figures from run to run more
+one machine, not what separate machines would give. And every request's slot is a \`reserve\` call to the team's one
+\`TeamLimiter\` entity (even with no limit): within the process on 1 runner, a socket round trip for the runners that
+do not own the entity on 2 or 3 (read from the code, not timed separately). The others' load moves these figures from run to run more
 than the number of runners does: compare rows of one run only.
 
 Team limit on the emulator (one developer token = one team), 3 runners, team ceiling 400 req/s (adaptive, one

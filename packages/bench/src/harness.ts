@@ -4,6 +4,8 @@
  *
  * @since 0.1.0
  */
+import { NodeAppleMusic } from "@unrate/platform"
+import * as Redacted from "effect/Redacted"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -111,3 +113,18 @@ export const writeSection = (name: string, content: string): void => {
     : `${current.trimEnd()}\n\n${block}\n`
   Fs.writeFileSync(file, next)
 }
+
+/** Empties the emulator's library and seeds `n` disliked songs: the ids to delete. */
+export const seedDislikes = async (emulator: ExternalEmulator, n: number): Promise<ReadonlyArray<string>> => {
+  await emulator.admin("POST", "/__admin/reset")
+  return (await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })).dislikes
+}
+
+/** unrate's Node client against the external emulator, with no rate limit of its own. */
+export const unlimitedClient = (url: string) =>
+  NodeAppleMusic.layer({
+    baseUrl: url,
+    developerToken: Redacted.make("emulator-developer-token"),
+    userToken: Redacted.make("emulator-user-token"),
+    rate: Infinity
+  })

@@ -9,22 +9,13 @@
  * @since 0.1.0
  */
 import { AppleMusicRatings, Batch } from "@unrate/core"
-import { NodeAppleMusic } from "@unrate/platform"
-import { Effect, Redacted, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import * as Inspector from "node:inspector/promises"
-import { startEmulator } from "./harness.js"
+import { seedDislikes, startEmulator, unlimitedClient } from "./harness.js"
 
 const emulator = await startEmulator({ log: false })
-const seed = async (n: number): Promise<ReadonlyArray<string>> => {
-  await emulator.admin("POST", "/__admin/reset")
-  return (await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })).dislikes
-}
-const client = NodeAppleMusic.layer({
-  baseUrl: emulator.url,
-  developerToken: Redacted.make("emulator-developer-token"),
-  userToken: Redacted.make("emulator-user-token"),
-  rate: Infinity
-})
+const seed = (n: number) => seedDislikes(emulator, n)
+const client = unlimitedClient(emulator.url)
 const throughBatch = process.argv[2] === "batch"
 const deletes = (ids: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
   (throughBatch

@@ -12,31 +12,22 @@
  * @since 0.3.0
  */
 import { AppleMusicRatings, Batch } from "@unrate/core"
-import { NodeAppleMusic } from "@unrate/platform"
-import { Effect, Redacted, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { bareDeletes, machine, median, startEmulator, writeSection } from "./harness.js"
+import { bareDeletes, machine, median, seedDislikes, startEmulator, unlimitedClient, writeSection } from "./harness.js"
 
 const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const rounds = Number(process.env.ROUNDS ?? 3)
 const total = 20_000
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
 const emulator = await startEmulator({ log: false })
-const seed = async (n: number): Promise<ReadonlyArray<string>> => {
-  await emulator.admin("POST", "/__admin/reset")
-  return (await emulator.admin("POST", "/__admin/seed", { kind: "library-songs", size: n, dislikes: 1 })).dislikes
-}
-const client = NodeAppleMusic.layer({
-  baseUrl: emulator.url,
-  developerToken: Redacted.make("emulator-developer-token"),
-  userToken: Redacted.make("emulator-user-token"),
-  rate: Infinity
-})
+const seed = (n: number) => seedDislikes(emulator, n)
+const client = unlimitedClient(emulator.url)
 
 interface Run {
   readonly rate: number

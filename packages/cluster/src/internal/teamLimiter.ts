@@ -1,7 +1,9 @@
 import * as ClusterSchema from "@effect/cluster/ClusterSchema"
 import * as Entity from "@effect/cluster/Entity"
+import * as Sharding from "@effect/cluster/Sharding"
 import * as Rpc from "@effect/rpc/Rpc"
 import * as RateLimiter from "@unrate/core/RateLimiter"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -21,8 +23,8 @@ const flushInterval = Duration.millis(100)
 
 const callTimeout = Duration.seconds(2)
 
-/** About 10 s without the entity (a shutdown, a cluster without it): this runner paces itself meanwhile. */
-const maxRetries = 5
+/** Tries of a call before the entity counts as out of reach (a few seconds: it may be moving between runners). */
+const maxRetries = 2
 
 export const layerEntity = (options: { readonly rate: number }) =>
   TeamLimiterEntity.toLayer(
@@ -44,43 +46,63 @@ export const layerEntity = (options: { readonly rate: number }) =>
     { concurrency: "unbounded" }
   )
 
+/** After the entity could not be reached: this runner paces itself for this long before it tries again. */
+const unreachableFor = Duration.seconds(5)
+
 /**
- * Calls to the entity are retried while it moves between runners: a volatile message sent to a runner that
- * just gave the entity up gets no answer, so each call also gives up after a while and is sent again.
+ * A call to the entity, bounded: it is made interruptible, so its timeout holds even inside a request that
+ * core's batch engine runs uninterruptibly (a sent request settles and is journaled), and a volatile message
+ * sent to a runner that just gave the entity up, or to no runner at all (every runner is stopping), cannot hold
+ * that request, and so the runner's shutdown, forever.
  */
-const retrying = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.timeoutFail({ duration: callTimeout, onTimeout: () => "timeout" as const }),
-    Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(maxRetries)))
-  )
+const bounded = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.timeoutFail(Effect.interruptible(effect), { duration: callTimeout, onTimeout: () => "timeout" as const })
 
 export const make = (team: string, ceiling: number) =>
   Effect.gen(function*() {
+    const sharding = yield* Sharding.Sharding
     const fallback = yield* RateLimiter.make({ rate: ceiling })
     const client = (yield* TeamLimiterEntity.client)(team)
     const pending = yield* Ref.make(0)
-    const flush = Effect.flatMap(Ref.getAndSet(pending, 0), (succeeded) =>
-      succeeded === 0 ? Effect.void : Effect.ignore(client.answered({ succeeded, limited: [] }, { discard: true })))
-    yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(flushInterval)))
-    const reserve = Effect.catchAll(
-      retrying(client.reserve()),
-      () =>
-        fallback.reserve ?? Effect.as(fallback.take, 0)
+    const unreachableUntil = yield* Ref.make(0)
+    /** The entity's answer, or the fallback's while the entity is out of reach or this runner is stopping. */
+    const call = <A>(effect: Effect.Effect<A, unknown>, otherwise: Effect.Effect<A>): Effect.Effect<A> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if ((yield* sharding.isShutdown) || now < (yield* Ref.get(unreachableUntil))) return yield* otherwise
+        return yield* Effect.catchAll(
+          Effect.retry(bounded(effect), Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(maxRetries))),
+          () =>
+            Effect.zipRight(
+              Effect.flatMap(
+                Clock.currentTimeMillis,
+                (at) => Ref.set(unreachableUntil, at + Duration.toMillis(unreachableFor))
+              ),
+              otherwise
+            )
+        )
+      })
+    const tell = (payload: { readonly succeeded: number; readonly limited: ReadonlyArray<number | null> }) =>
+      Effect.flatMap(
+        sharding.isShutdown,
+        (shutdown) => shutdown ? Effect.void : Effect.ignore(bounded(client.answered(payload, { discard: true })))
+      )
+    const flush = Effect.flatMap(
+      Ref.getAndSet(pending, 0),
+      (succeeded) => succeeded === 0 ? Effect.void : tell({ succeeded, limited: [] })
     )
+    yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(flushInterval)))
+    const reserve = call(client.reserve(), fallback.reserve ?? Effect.as(fallback.take, 0))
     const limiter: RateLimiter.RateLimiter = {
       reserve,
-      take: Effect.flatMap(reserve, (millis) =>
-        millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void),
+      take: Effect.flatMap(reserve, (millis) => millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void),
       rateLimited: (retryAfter) =>
-        Effect.ignore(client.answered({
-          succeeded: 0,
-          limited: [Option.match(retryAfter, {
-            onNone: () => null,
-            onSome: Duration.toMillis
-          })]
-        }, { discard: true })),
-      succeeded: Ref.update(pending, (n) => n + 1),
-      currentRate: Effect.catchAll(retrying(client.rate()), () => fallback.currentRate)
+        Effect.zipRight(
+          fallback.rateLimited(retryAfter),
+          tell({ succeeded: 0, limited: [Option.match(retryAfter, { onNone: () => null, onSome: Duration.toMillis })] })
+        ),
+      succeeded: Effect.zipRight(fallback.succeeded, Ref.update(pending, (n) => n + 1)),
+      currentRate: call(client.rate(), fallback.currentRate)
     }
     return limiter
   })

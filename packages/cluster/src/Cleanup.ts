@@ -227,6 +227,16 @@ export interface Progress {
   readonly absent: number
   readonly failed: number
   readonly invalid: number
+  /**
+   * Targets whose DELETE was begun (its intent journaled) but whose outcome
+   * the journal does not know: the runner stopped between the request and its
+   * outcome, and no later run could look the target up (the user's token was
+   * refused, the clean-up ended first). Each may or may not be deleted; an
+   * undo puts them back like the deleted ones. 0 once a clean-up completes.
+   *
+   * @since 0.3.0
+   */
+  readonly unsettled: number
 }
 
 /**

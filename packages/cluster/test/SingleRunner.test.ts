@@ -80,6 +80,37 @@ describe("UnrateCluster.layerSingle", () => {
       }
     }))
 
+  it.scopedLive("resumed with its user's token refused, a clean-up reports the DELETEs begun but not settled", () =>
+    Effect.gen(function*() {
+      // A runner died mid-chunk: its DELETEs of ids 0–3 were answered 204 (0 and 1 journaled as deleted, the
+      // answers of 2 and 3 lost with it), those of 4 and 5 never arrived. Then the user's token is refused.
+      const emulator = yield* Emulator.make()
+      const ratings = userRatings("z", 150)
+      yield* emulator.store.seed(ratings.slice(4))
+      const filename = Path.join(tempDir(), "unrate.sqlite")
+      const at = new Date(0).toISOString()
+      yield* Effect.gen(function*() {
+        yield* SqlJournal.migrate
+        const journal = yield* SqlJournal.make("k-unsettled")
+        for (const [kind, id, value] of ratings.slice(0, 6)) {
+          yield* journal.append({ outcome: "intent", kind, id, value, at })
+        }
+        for (const [kind, id, value] of ratings.slice(0, 2)) {
+          yield* journal.append({ outcome: "deleted", kind, id, value, at })
+        }
+      }).pipe(Effect.provide(SqliteClient.layer({ filename })))
+      const status = yield* Effect.gen(function*() {
+        yield* Cleanup.start({ key: "k-unsettled", userId: "z", task: idsTask(ratings.map(([, id]) => id)) })
+        return yield* awaitStatus(Cleanup.status("k-unsettled"), settled)
+      }).pipe(Effect.provide(live(emulator, filename, { z: "a-token-apple-refuses" })))
+      assert.isTrue(status._tag === "Forbidden" && status.error.reason === "forbidden", status._tag)
+      // Gone: 4 ratings; the journal knows 2 deleted and 4 that may be (2 deleted, 2 not): never fewer than gone.
+      assert.strictEqual(yield* emulator.store.count(), 146)
+      assert.deepStrictEqual([status.progress.deleted, status.progress.unsettled], [2, 4])
+      const { sent } = deletesPerPath(yield* emulator.requestLog)
+      assert.strictEqual(sent.size, 0)
+    }))
+
   it.scopedLive("undo puts back every deleted rating with its value, once", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ faults: { error503: 0.05 } })
@@ -154,6 +185,7 @@ describe("UnrateCluster.layerSingle", () => {
         Effect.provide(live(emulator, filename))
       )
       assert.strictEqual(status._tag, "Completed")
+      assert.strictEqual(status.progress.unsettled, 0)
       const log = yield* emulator.requestLog
       const { committed } = deletesPerPath(log)
       for (const id of ids) assert.strictEqual(committed.get(pathOf("library-songs", id)), 1, id)

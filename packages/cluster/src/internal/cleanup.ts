@@ -195,12 +195,13 @@ export const start = (payload: Cleanup.Payload) =>
   })
 
 const progress = (key: string) =>
-  Effect.map(SqlJournal.counts(key), (counts): Cleanup.Progress => ({
+  Effect.zipWith(SqlJournal.counts(key), SqlJournal.unsettled(key), (counts, unsettled): Cleanup.Progress => ({
     deleted: counts.deleted ?? 0,
     restored: counts.restored ?? 0,
     absent: counts.absent ?? 0,
     failed: (counts.failed ?? 0) + (counts["restore-failed"] ?? 0),
-    invalid: counts.invalid ?? 0
+    invalid: counts.invalid ?? 0,
+    unsettled
   }))
 
 type Result =

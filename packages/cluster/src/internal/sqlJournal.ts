@@ -126,3 +126,17 @@ export const counts = (cleanup: string) =>
         )
       )
   )
+
+/**
+ * Targets whose last word in the journal is an `intent`: begun, not settled by a `deleted`, `absent` or `restored`
+ * entry (core's `Journal.read` reads the same entries as unsettled).
+ */
+export const unsettled = (cleanup: string) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM (
+        SELECT outcome, ROW_NUMBER() OVER (PARTITION BY kind, id ORDER BY seq DESC) AS rn FROM ${sql(table)}
+        WHERE cleanup = ${cleanup} AND outcome IN ('intent', 'deleted', 'absent', 'restored')
+      ) latest WHERE rn = 1 AND outcome = 'intent'`.pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0)))
+  )

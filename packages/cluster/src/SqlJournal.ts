@@ -21,7 +21,8 @@ import * as internal from "./internal/sqlJournal.js"
 export const table: string = internal.table
 
 /**
- * Creates the tables (journal entries and the clean-ups started) when missing.
+ * Creates the tables (journal entries, the clean-ups started, the teams'
+ * learned rates) when missing.
  *
  * @since 0.3.0
  * @category schema

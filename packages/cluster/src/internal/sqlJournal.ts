@@ -11,6 +11,8 @@ export const table = "unrate_journal"
 
 export const cleanupsTable = "unrate_cleanups"
 
+export const teamRatesTable = "unrate_team_rates"
+
 const pageSize = 1_000
 
 const decodeEntry = Schema.decodeUnknown(Journal.Entry)
@@ -69,6 +71,11 @@ const createTables = Effect.gen(function*() {
     undo_execution_id VARCHAR(255),
     cancelled INTEGER NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
+  )`)
+  yield* sql.unsafe(`CREATE TABLE IF NOT EXISTS ${teamRatesTable} (
+    team VARCHAR(255) PRIMARY KEY,
+    rate DOUBLE PRECISION NOT NULL,
+    updated_at BIGINT NOT NULL
   )`)
 })
 

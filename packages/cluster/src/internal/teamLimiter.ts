@@ -2,6 +2,7 @@ import * as ClusterSchema from "@effect/cluster/ClusterSchema"
 import * as Entity from "@effect/cluster/Entity"
 import * as Sharding from "@effect/cluster/Sharding"
 import * as Rpc from "@effect/rpc/Rpc"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as RateLimiter from "@unrate/core/RateLimiter"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -10,6 +11,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as SqlJournal from "./sqlJournal.js"
 
 export const TeamLimiterEntity = Entity.make("unrate/TeamLimiter", [
   Rpc.make("reserve", { success: Schema.Number }),
@@ -26,10 +28,52 @@ const callTimeout = Duration.seconds(2)
 /** Tries of a call before the entity counts as out of reach (a few seconds: it may be moving between runners). */
 const maxRetries = 2
 
+/** How often the entity saves the rate it has learned (and once more when it stops). */
+const saveInterval = Duration.seconds(1)
+
+const savedRate = (sql: SqlClient.SqlClient, team: string) =>
+  Effect.map(
+    sql<{ rate: unknown }>`SELECT rate FROM ${sql(SqlJournal.teamRatesTable)} WHERE team = ${team}`,
+    (rows) => rows.length === 0 ? undefined : Number(rows[0].rate)
+  )
+
+const saveRate = (sql: SqlClient.SqlClient, team: string, rate: number) =>
+  Effect.flatMap(
+    Clock.currentTimeMillis,
+    (now) =>
+      sql`INSERT INTO ${sql(SqlJournal.teamRatesTable)} ${sql.insert({ team, rate, updated_at: now })}
+      ON CONFLICT (team) DO UPDATE SET rate = ${rate}, updated_at = ${now}`
+  )
+
+/**
+ * The team's limiter, starting from the rate it had learned when its entity last stopped (wherever that was),
+ * probing upward from there, rather than from the ceiling; the learned rate is saved while it changes.
+ */
+const teamLimiter = (ceiling: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const team = (yield* Entity.CurrentAddress).entityId
+    const saved = yield* Effect.orElseSucceed(savedRate(sql, team), () => undefined)
+    const limiter = yield* RateLimiter.make(
+      saved !== undefined && Number.isFinite(saved) && saved > 0 && saved < ceiling
+        ? { rate: ceiling, initial: saved }
+        : { rate: ceiling }
+    )
+    let last = saved
+    const save = Effect.flatMap(limiter.currentRate, (rate) => {
+      if (!Number.isFinite(rate) || rate === last) return Effect.void
+      last = rate
+      return Effect.ignore(saveRate(sql, team, rate))
+    })
+    yield* Effect.forkScoped(Effect.repeat(save, Schedule.spaced(saveInterval)))
+    yield* Effect.addFinalizer(() => save)
+    return limiter
+  })
+
 export const layerEntity = (options: { readonly rate: number }) =>
   TeamLimiterEntity.toLayer(
     Effect.gen(function*() {
-      const limiter = yield* RateLimiter.make({ rate: options.rate })
+      const limiter = yield* teamLimiter(options.rate)
       const reserve = limiter.reserve ?? Effect.as(limiter.take, 0)
       return {
         reserve: () => reserve,

@@ -4,7 +4,7 @@
  * Users named in the file at UNRATE_REVOKED_FILE get a token Apple refuses (403).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as Fs from "node:fs"
 import { UnrateCluster, UserTokens } from "../src/index.js"
 
@@ -48,4 +48,8 @@ Effect.gen(function*() {
   yield* Layer.build(Runner)
   yield* Effect.sync(() => process.stdout.write("ready\n"))
   return yield* Effect.never
-}).pipe(Effect.scoped, NodeRuntime.runMain)
+}).pipe(
+  Effect.scoped,
+  Logger.withMinimumLogLevel(process.env.UNRATE_LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Info),
+  NodeRuntime.runMain
+)

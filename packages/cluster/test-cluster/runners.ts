@@ -1,6 +1,7 @@
 import type { Emulator } from "@unrate/emulator"
 import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Url from "node:url"
@@ -57,14 +58,24 @@ export const start = (options: RunnerOptions): Effect.Effect<Runner> =>
       }
     })
     let output = ""
-    child.stderr!.on("data", (chunk) => void (output += String(chunk)))
+    const logDir = process.env.UNRATE_RUNNER_LOG_DIR
+    const logFile = logDir === undefined ? undefined : Path.join(logDir, `runner-${port}-${child.pid}.log`)
+    const keep = (chunk: unknown) => {
+      output += String(chunk)
+      if (logFile !== undefined) Fs.appendFileSync(logFile, String(chunk))
+    }
+    child.stderr!.on("data", keep)
     yield* Effect.async<void, Error>((resume) => {
       child.stdout!.on("data", (chunk) => {
-        output += String(chunk)
+        keep(chunk)
         if (output.includes("ready\n")) resume(Effect.void)
       })
       child.once("exit", (code) => resume(Effect.fail(new Error(`runner exited ${code}: ${output}`))))
-    }).pipe(Effect.timeout("60 seconds"), Effect.orDie)
+    }).pipe(
+      Effect.timeout("60 seconds"),
+      Effect.tapErrorCause(() => Effect.sync(() => child.kill("SIGKILL"))),
+      Effect.orDie
+    )
     return { port, child, output: () => output }
   })
 
@@ -80,16 +91,28 @@ export const stop = (runner: Runner, signal: NodeJS.Signals = "SIGTERM"): Effect
     }
   })
 
+/** How long a runner may take to shut down after SIGTERM: its requests in flight settle, then it leaves. */
+export const shutdownTimeout = "30 seconds"
+
+/** SIGTERM, and the runner must be gone within {@link shutdownTimeout}: a runner that hangs fails the test. */
+export const shutDown = (runner: Runner): Effect.Effect<void> =>
+  stop(runner, "SIGTERM").pipe(
+    Effect.timeoutFail({
+      duration: shutdownTimeout,
+      onTimeout: () =>
+        new Error(
+          `runner :${runner.port} still running ${shutdownTimeout} after SIGTERM:\n${runner.output().slice(-3000)}`
+        )
+    }),
+    Effect.orDie
+  )
+
 /**
- * Starts `count` runners, the first alone (on an empty database, @effect/cluster's own migrations race when
- * several runners create its tables at once); they are killed (process group) when the scope closes.
+ * Starts `count` runners at once (on an empty database too: `UnrateCluster.layer` creates @effect/cluster's tables
+ * one runner at a time); they are killed (process group) when the scope closes.
  */
 export const startAll = (count: number, options: RunnerOptions) =>
-  Effect.acquireRelease(
-    Effect.flatMap(start(options), (first) =>
-      Effect.map(
-        Effect.all(Array.from({ length: count - 1 }, () => start(options)), { concurrency: "unbounded" }),
-        (others) => [first, ...others]
-      )),
-    (runners) => Effect.forEach(runners, (runner) => stop(runner, "SIGKILL"), { discard: true })
+  Effect.all(
+    Array.from({ length: count }, () => Effect.acquireRelease(start(options), (runner) => stop(runner, "SIGKILL"))),
+    { concurrency: "unbounded" }
   )

@@ -152,7 +152,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
           }
         }).pipe(Effect.provide(client))
       }),
-    // 190–340 s measured on 2 shared cores (load 6–14)
+    // 190–375 s measured on 2 shared cores (load 6–14)
     { timeout: 720_000 }
   )
 

@@ -13,15 +13,23 @@
  */
 import { AppleMusicRatings, Batch } from "@unrate/core"
 import { Effect, Stream } from "effect"
-import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { bareDeletes, machine, median, seedDislikes, startEmulator, unlimitedClient, writeSection } from "./harness.js"
+import {
+  bareDeletes,
+  bundleCli,
+  cliEnv,
+  machine,
+  median,
+  seedDislikes,
+  startEmulator,
+  unlimitedClient,
+  writeSection
+} from "./harness.js"
 
-const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const rounds = Number(process.env.ROUNDS ?? 3)
 const total = 20_000
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
@@ -60,18 +68,7 @@ const batch = (concurrency: number) => (ids: ReadonlyArray<string>) =>
   )
 
 // The command bundled as it ships, run under plain node; it reports its own CPU time when it exits.
-const cliBundle = Path.resolve(here, `../../cli/build/bench/unrate-speed-${process.pid}.mjs`)
-await Esbuild.build({
-  entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: cliBundle,
-  logLevel: "warning",
-  banner: {
-    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
-  }
-})
+const cliBundle = await bundleCli(`unrate-speed-${process.pid}`)
 const wrapper = Path.join(dir, "measure.mjs")
 Fs.writeFileSync(
   wrapper,
@@ -104,13 +101,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
     ], {
       cwd: dir,
       maxBuffer: 64 * 2 ** 20,
-      env: {
-        ...process.env,
-        MEASURE_OUT: out,
-        APPLE_MUSIC_BASE_URL: emulator.url,
-        APPLE_MUSIC_DEVELOPER_TOKEN: "emulator-developer-token",
-        APPLE_MUSIC_USER_TOKEN: "emulator-user-token"
-      }
+      env: { ...cliEnv(emulator.url), MEASURE_OUT: out }
     }, (error, stdout) => {
       if (error) return reject(error)
       const summary = JSON.parse(stdout)

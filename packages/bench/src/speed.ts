@@ -6,8 +6,8 @@
  * throughput ratios and the client's CPU µs per DELETE (user + system time of
  * the process that sends, the emulator runs in its own).
  *
- * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli …] (ROUNDS=n, default 3; SECTION=0 prints
- * without touching the docs, as does naming parts)
+ * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli|cli-parts …] (ROUNDS=n, default 3; SECTION=0
+ * prints without touching the docs, as does naming parts; `cli-parts` runs only when named)
  *
  * @since 0.3.0
  */
@@ -75,10 +75,28 @@ Fs.writeFileSync(
   `import * as Fs from "node:fs"
 process.on("exit", () => { const u = process.resourceUsage(); Fs.writeFileSync(process.env.MEASURE_OUT, JSON.stringify({
   cpuMicros: u.userCPUTime + u.systemCPUTime })) })
-await import(${JSON.stringify(Url.pathToFileURL(cliBundle).href)})
+await import(process.env.MEASURE_BUNDLE)
 `
 )
-const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> => {
+/**
+ * The command taken apart (part `cli-parts`, not in the default run): the same bundle with bin.ts's V8 flags cut
+ * out, and with the journal's fsync forced off, one variable at a time.
+ */
+const variant = (name: string, edit: (code: string) => string): string => {
+  const code = Fs.readFileSync(cliBundle, "utf8")
+  const edited = edit(code)
+  if (edited === code) throw new Error(`the bundle has nothing to change for ${name}`)
+  const file = cliBundle.replace(/\.mjs$/, `-${name}.mjs`)
+  Fs.writeFileSync(file, edited)
+  return file
+}
+const noFlags = (code: string) => code.replace(/V8\.setFlagsFromString\("[^"]*"\);?/g, "")
+const noSync = (code: string) => code.replace(/options\d*\.sync \?\? true/, "false")
+
+const cli = (concurrency: number, bundle = cliBundle, extra: ReadonlyArray<string> = []) =>
+(
+  ids: ReadonlyArray<string>
+): Promise<Run> => {
   const file = Path.join(dir, "ids.txt")
   Fs.writeFileSync(file, ids.join("\n") + "\n")
   const out = Path.join(dir, "measure.json")
@@ -91,8 +109,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
       "library-songs",
       "--ids-file",
       file,
-      "--journal",
-      journal,
+      ...(extra.includes("--no-journal") ? extra : ["--journal", journal, ...extra]),
       "--concurrency",
       String(concurrency),
       "--initial-rate",
@@ -101,7 +118,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
     ], {
       cwd: dir,
       maxBuffer: 64 * 2 ** 20,
-      env: { ...cliEnv(emulator.url), MEASURE_OUT: out }
+      env: { ...cliEnv(emulator.url), MEASURE_OUT: out, MEASURE_BUNDLE: Url.pathToFileURL(bundle).href }
     }, (error, stdout) => {
       if (error) return reject(error)
       const summary = JSON.parse(stdout)
@@ -148,10 +165,23 @@ try {
   }
   if (wanted("batch")) await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
   if (wanted("cli")) await compare("`unrate delete` process, journal", 32, cli(32))
+  if (only.includes("cli-parts")) {
+    const flagless = variant("noflags", noFlags)
+    await compare("… no V8 flags", 32, cli(32, flagless))
+    await compare(
+      "… no V8 flags, journal without fsync",
+      32,
+      cli(32, variant("nosync", (code) => noSync(noFlags(code))))
+    )
+    await compare("… `--no-journal`", 32, cli(32, cliBundle, ["--no-journal"]))
+    await compare("… `--no-journal`, no V8 flags", 32, cli(32, flagless, ["--no-journal"]))
+  }
 } finally {
   await emulator.stop()
   Fs.rmSync(dir, { recursive: true, force: true })
-  Fs.rmSync(cliBundle, { force: true })
+  for (const file of Fs.readdirSync(Path.dirname(cliBundle))) {
+    if (file.startsWith(Path.basename(cliBundle, ".mjs"))) Fs.rmSync(Path.join(Path.dirname(cliBundle), file))
+  }
 }
 
 const section = `## Speed against bare undici

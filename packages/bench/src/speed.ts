@@ -132,6 +132,7 @@ const cli = (concurrency: number, bundle = cliBundle, extra: ReadonlyArray<strin
   )
 }
 
+const loadAtStart = Os.loadavg()[0]!
 const only = process.argv.slice(2)
 const wanted = (name: string) => only.length === 0 || only.includes(name)
 
@@ -187,10 +188,12 @@ try {
 const section = `## Speed against bare undici
 
 ${total.toLocaleString("en")} DELETEs per run against one emulator in its own process, each unrate run taking turns
-with a bare undici pool at the same concurrency, ${rounds} rounds, medians. CPU µs per DELETE is user + system
+with a bare undici pool at the same concurrency, ${rounds} round(s), medians. CPU µs per DELETE is user + system
 time of the sending process (for the command: the whole process, start-up included) divided by the deletes.
 Targets: \`deleteRating\` at least 0.9 of bare, \`Batch.run\` 0.85, the \`unrate delete\` process 0.6.
-Machine: ${machine()}.
+Machine: ${machine()}; load average (1 minute) ${loadAtStart.toFixed(1)} at the start of the run and ${
+  Os.loadavg()[0]!.toFixed(1)
+} at its end: on a shared machine the ratios move with the other load (the bare loop's rate too), the CPU µs less.
 
 | unrate | concurrency | bare (req/s) | unrate (req/s) | ratio | bare CPU µs | unrate CPU µs |
 | --- | --- | --- | --- | --- | --- | --- |

@@ -7,8 +7,8 @@
  * million-id batch swells to about 180 MB of mostly garbage. A small young
  * generation and `--optimize-for-size` keep it near 120 MB, at 14–27% more CPU
  * time on a dry run (`pnpm --filter @unrate/bench bench:memory-flags`) and
- * 10–19% on 20,000 real deletes (`bench:speed cli cli-parts`), which a
- * rate-limited run never notices. The flags are set before the command is
+ * about 50% on 20,000 real deletes without a rate limit (`bench:speed cli
+ * cli-parts`), which a rate-limited run never notices. The flags are set before the command is
  * loaded, so they apply from the first allocation on, and only for batches.
  *
  * @since 0.1.0

@@ -6,6 +6,7 @@
  */
 import { NodeAppleMusic } from "@unrate/platform"
 import * as Redacted from "effect/Redacted"
+import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -128,3 +129,32 @@ export const unlimitedClient = (url: string) =>
     userToken: Redacted.make("emulator-user-token"),
     rate: Infinity
   })
+
+/**
+ * Bundles the command as it ships (one ESM file, no splitting, not minified so
+ * profiles name functions) under packages/cli/build/bench; returns its path.
+ */
+export const bundleCli = async (name: string): Promise<string> => {
+  const outfile = Path.join(repoRoot, `packages/cli/build/bench/${name}.mjs`)
+  await Esbuild.build({
+    entryPoints: [Path.join(repoRoot, "packages/cli/src/bin.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "warning",
+    banner: {
+      js:
+        "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
+    }
+  })
+  return outfile
+}
+
+/** The environment the command needs to talk to the external emulator. */
+export const cliEnv = (url: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  APPLE_MUSIC_BASE_URL: url,
+  APPLE_MUSIC_DEVELOPER_TOKEN: "emulator-developer-token",
+  APPLE_MUSIC_USER_TOKEN: "emulator-user-token"
+})

@@ -6,22 +6,30 @@
  * throughput ratios and the client's CPU µs per DELETE (user + system time of
  * the process that sends, the emulator runs in its own).
  *
- * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli …] (ROUNDS=n, default 3; SECTION=0 prints
- * without touching the docs, as does naming parts)
+ * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli|cli-parts …] (ROUNDS=n, default 3; SECTION=0
+ * prints without touching the docs, as does naming parts; `cli-parts` runs only when named)
  *
  * @since 0.3.0
  */
 import { AppleMusicRatings, Batch } from "@unrate/core"
 import { Effect, Stream } from "effect"
-import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { bareDeletes, machine, median, seedDislikes, startEmulator, unlimitedClient, writeSection } from "./harness.js"
+import {
+  bareDeletes,
+  bundleCli,
+  cliEnv,
+  machine,
+  median,
+  seedDislikes,
+  startEmulator,
+  unlimitedClient,
+  writeSection
+} from "./harness.js"
 
-const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const rounds = Number(process.env.ROUNDS ?? 3)
 const total = 20_000
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
@@ -60,28 +68,35 @@ const batch = (concurrency: number) => (ids: ReadonlyArray<string>) =>
   )
 
 // The command bundled as it ships, run under plain node; it reports its own CPU time when it exits.
-const cliBundle = Path.resolve(here, `../../cli/build/bench/unrate-speed-${process.pid}.mjs`)
-await Esbuild.build({
-  entryPoints: [Path.resolve(here, "../../cli/src/bin.ts")],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: cliBundle,
-  logLevel: "warning",
-  banner: {
-    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
-  }
-})
+const cliBundle = await bundleCli(`unrate-speed-${process.pid}`)
 const wrapper = Path.join(dir, "measure.mjs")
 Fs.writeFileSync(
   wrapper,
   `import * as Fs from "node:fs"
 process.on("exit", () => { const u = process.resourceUsage(); Fs.writeFileSync(process.env.MEASURE_OUT, JSON.stringify({
   cpuMicros: u.userCPUTime + u.systemCPUTime })) })
-await import(${JSON.stringify(Url.pathToFileURL(cliBundle).href)})
+await import(process.env.MEASURE_BUNDLE)
 `
 )
-const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> => {
+/**
+ * The command taken apart (part `cli-parts`, not in the default run): the same bundle with bin.ts's V8 flags cut
+ * out, and with the journal's fsync forced off, one variable at a time.
+ */
+const variant = (name: string, edit: (code: string) => string): string => {
+  const code = Fs.readFileSync(cliBundle, "utf8")
+  const edited = edit(code)
+  if (edited === code) throw new Error(`the bundle has nothing to change for ${name}`)
+  const file = cliBundle.replace(/\.mjs$/, `-${name}.mjs`)
+  Fs.writeFileSync(file, edited)
+  return file
+}
+const noFlags = (code: string) => code.replace(/V8\.setFlagsFromString\("[^"]*"\);?/g, "")
+const noSync = (code: string) => code.replace(/options\d*\.sync \?\? true/, "false")
+
+const cli = (concurrency: number, bundle = cliBundle, extra: ReadonlyArray<string> = []) =>
+(
+  ids: ReadonlyArray<string>
+): Promise<Run> => {
   const file = Path.join(dir, "ids.txt")
   Fs.writeFileSync(file, ids.join("\n") + "\n")
   const out = Path.join(dir, "measure.json")
@@ -94,8 +109,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
       "library-songs",
       "--ids-file",
       file,
-      "--journal",
-      journal,
+      ...(extra.includes("--no-journal") ? extra : ["--journal", journal, ...extra]),
       "--concurrency",
       String(concurrency),
       "--initial-rate",
@@ -104,13 +118,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
     ], {
       cwd: dir,
       maxBuffer: 64 * 2 ** 20,
-      env: {
-        ...process.env,
-        MEASURE_OUT: out,
-        APPLE_MUSIC_BASE_URL: emulator.url,
-        APPLE_MUSIC_DEVELOPER_TOKEN: "emulator-developer-token",
-        APPLE_MUSIC_USER_TOKEN: "emulator-user-token"
-      }
+      env: { ...cliEnv(emulator.url), MEASURE_OUT: out, MEASURE_BUNDLE: Url.pathToFileURL(bundle).href }
     }, (error, stdout) => {
       if (error) return reject(error)
       const summary = JSON.parse(stdout)
@@ -124,6 +132,7 @@ const cli = (concurrency: number) => (ids: ReadonlyArray<string>): Promise<Run> 
   )
 }
 
+const loadAtStart = Os.loadavg()[0]!
 const only = process.argv.slice(2)
 const wanted = (name: string) => only.length === 0 || only.includes(name)
 
@@ -157,19 +166,34 @@ try {
   }
   if (wanted("batch")) await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
   if (wanted("cli")) await compare("`unrate delete` process, journal", 32, cli(32))
+  if (only.includes("cli-parts")) {
+    const flagless = variant("noflags", noFlags)
+    await compare("… no V8 flags", 32, cli(32, flagless))
+    await compare(
+      "… no V8 flags, journal without fsync",
+      32,
+      cli(32, variant("nosync", (code) => noSync(noFlags(code))))
+    )
+    await compare("… `--no-journal`", 32, cli(32, cliBundle, ["--no-journal"]))
+    await compare("… `--no-journal`, no V8 flags", 32, cli(32, flagless, ["--no-journal"]))
+  }
 } finally {
   await emulator.stop()
   Fs.rmSync(dir, { recursive: true, force: true })
-  Fs.rmSync(cliBundle, { force: true })
+  for (const file of Fs.readdirSync(Path.dirname(cliBundle))) {
+    if (file.startsWith(Path.basename(cliBundle, ".mjs"))) Fs.rmSync(Path.join(Path.dirname(cliBundle), file))
+  }
 }
 
 const section = `## Speed against bare undici
 
 ${total.toLocaleString("en")} DELETEs per run against one emulator in its own process, each unrate run taking turns
-with a bare undici pool at the same concurrency, ${rounds} rounds, medians. CPU µs per DELETE is user + system
+with a bare undici pool at the same concurrency, ${rounds} round(s), medians. CPU µs per DELETE is user + system
 time of the sending process (for the command: the whole process, start-up included) divided by the deletes.
 Targets: \`deleteRating\` at least 0.9 of bare, \`Batch.run\` 0.85, the \`unrate delete\` process 0.6.
-Machine: ${machine()}.
+Machine: ${machine()}; load average (1 minute) ${loadAtStart.toFixed(1)} at the start of the run and ${
+  Os.loadavg()[0]!.toFixed(1)
+} at its end: on a shared machine the ratios move with the other load (the bare loop's rate too), the CPU µs less.
 
 | unrate | concurrency | bare (req/s) | unrate (req/s) | ratio | bare CPU µs | unrate CPU µs |
 | --- | --- | --- | --- | --- | --- | --- |

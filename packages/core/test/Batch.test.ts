@@ -111,6 +111,44 @@ describe("Batch", () => {
       assert.strictEqual(journal.lines.length, 0)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  it.effect("a journal write that fails twice is tried a third time; three failures in a row stop the batch", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(ids(3)))
+      const flaky = (failuresPerEntry: number) =>
+        Effect.map(Journal.memory(), (memory) => {
+          const tries = new Map<string, number>()
+          const journal: Journal.Journal = {
+            ...memory,
+            append: (entry) =>
+              Effect.suspend(() => {
+                const k = `${entry.outcome} ${entry.id}`
+                const n = (tries.get(k) ?? 0) + 1
+                tries.set(k, n)
+                return n <= failuresPerEntry
+                  ? Effect.fail(new Journal.JournalError({ path: "flaky", reason: "cannot be written (EIO)" }))
+                  : memory.append(entry)
+              })
+          }
+          return { journal, lines: memory.lines }
+        })
+      const twice = yield* flaky(2)
+      const recovered = yield* Batch.run(songs(ids(3)), { journal: twice.journal, concurrency: 1 })
+      assert.strictEqual(recovered.stoppedBy, null)
+      assert.strictEqual(recovered.deleted, 3)
+      assert.deepStrictEqual(twice.lines.filter((e) => e.outcome === "deleted").map((e) => e.id), ids(3))
+      yield* store.seed(rated(ids(3)))
+      const thrice = yield* flaky(3)
+      const stopped = yield* Batch.run(songs(ids(3)), { journal: thrice.journal, concurrency: 1 })
+      assert.strictEqual(stopped.stoppedBy, "JournalError")
+      assert.strictEqual(stopped.deleted, 0)
+      assert.strictEqual(
+        (yield* store.requests).filter((request) => request._tag === "DeleteRating").length,
+        3,
+        "no DELETE without its intent"
+      )
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
   it.effect("with a journal: looks values up in batches of 100, records them, and skips what is done", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

@@ -3,7 +3,7 @@
  * (`{"journal":"unrate","version":2,…}`), then one entry per line, readable
  * with `jq`, created with mode 0600. Every append is written and synced
  * (fsync) before it completes, concurrent appends sharing one write and one
- * sync. One run at a time: `<path>.lock` holds the pid of the process using
+ * sync (group commit). One run at a time: `<path>.lock` holds the pid of the process using
  * the journal; the lock of a process that is gone is taken over, and a file
  * there that is not an unrate lock is never removed. An existing file is
  * checked before anything touches it: a file that is not a journal is
@@ -84,7 +84,7 @@ export const make = (
     const size = Number((yield* Effect.mapError(file.stat, (error) => fail(error.message))).size)
     const created = new Date(yield* Clock.currentTimeMillis).toISOString()
     const header: Journal.Header = { journal: "unrate", version: Journal.formatVersion, created }
-    const append = appender(file, options.sync ?? true, size, fail)
+    const append = yield* appender(file, options.sync ?? true, size, fail)
     if (size === 0) yield* append(`${JSON.stringify(header)}\n`)
     return {
       location: path,
@@ -115,54 +115,82 @@ const read = (
   )
 
 /**
- * Group commit: whoever holds the lock writes (and syncs) every line waiting,
- * so each append completes only once its own line is durable, while
- * concurrent appends share one write and one sync. A failed write is cut back
- * off, so a later append starts on a line of its own; every line it held fails.
+ * Group commit: one writer fiber (living as long as the journal's scope)
+ * writes every line waiting, as one write and, with `sync`, one fsync, then
+ * completes the appends whose lines it held; lines appended meanwhile wait
+ * for the next group. An append costs its line and a callback, not a turn
+ * at a lock. A failed write is cut back off, so a later append starts on a
+ * line of its own; every line it held fails. A journal that cannot be cut
+ * back fails every later append.
  */
-const appender = (file: FileSystem.File, sync: boolean, size: number, fail: Fail) => {
-  const semaphore = Effect.unsafeMakeSemaphore(1)
-  const encoder = new TextEncoder()
-  const pending: Array<string> = []
-  const failed = new Map<number, Journal.JournalError>()
-  let offset = size
-  let next = 0
-  let processed = 0
-  let broken: Journal.JournalError | undefined
-  const flush = (seq: number) =>
-    semaphore.withPermits(1)(Effect.suspend(() => {
-      const error = failed.get(seq)
-      if (error !== undefined) {
-        failed.delete(seq)
-        return Effect.fail(error)
-      }
-      if (seq < processed) return Effect.void
-      if (broken !== undefined) return Effect.fail(broken)
-      const from = processed
-      const upTo = next
-      const bytes = encoder.encode(pending.join(""))
-      pending.length = 0
-      processed = upTo
-      const write = sync ? Effect.zipRight(file.writeAll(bytes), file.sync) : file.writeAll(bytes)
-      return write.pipe(
-        Effect.tap(() => void (offset += bytes.length)),
-        Effect.catchAll((cause: PlatformError.PlatformError) => {
-          const error = fail(`cannot be written (${cause.message})`)
-          for (let s = from; s < upTo; s++) if (s !== seq) failed.set(s, error)
-          return file.truncate(offset).pipe(
-            Effect.catchAll(() => Effect.sync(() => void (broken = error))),
-            Effect.zipRight(Effect.fail(error))
-          )
+const appender = (
+  file: FileSystem.File,
+  sync: boolean,
+  size: number,
+  fail: Fail
+): Effect.Effect<(line: string) => Effect.Effect<void, Journal.JournalError>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const encoder = new TextEncoder()
+    let lines: Array<string> = []
+    let waiting: Array<(result: Effect.Effect<void, Journal.JournalError>) => void> = []
+    let wake: (() => void) | undefined
+    let offset = size
+    let broken: Journal.JournalError | undefined
+    let closed = false
+    const work = Effect.async<void>((resume) => {
+      if (lines.length > 0) return resume(Effect.void)
+      wake = () => resume(Effect.void)
+    })
+    const write = (bytes: Uint8Array): Effect.Effect<void, Journal.JournalError> =>
+      (sync ? Effect.zipRight(file.writeAll(bytes), file.sync) : file.writeAll(bytes)).pipe(
+        Effect.matchEffect({
+          onSuccess: () => Effect.sync(() => void (offset += bytes.length)),
+          onFailure: (cause: PlatformError.PlatformError) => {
+            const error = fail(`cannot be written (${cause.message})`)
+            return file.truncate(offset).pipe(
+              Effect.catchAll(() => Effect.sync(() => void (broken = error))),
+              Effect.zipRight(Effect.fail(error))
+            )
+          }
         })
       )
-    }))
-  return (line: string): Effect.Effect<void, Journal.JournalError> =>
-    Effect.suspend(() => {
-      const seq = next++
-      pending.push(line)
-      return flush(seq)
+    const commit = Effect.suspend(() => {
+      const group = waiting
+      const bytes = encoder.encode(lines.join(""))
+      lines = []
+      waiting = []
+      return Effect.flatMap(
+        Effect.either(broken === undefined ? write(bytes) : Effect.fail(broken)),
+        (result) =>
+          Effect.sync(() => {
+            const done = result._tag === "Right" ? Effect.void : Effect.fail(result.left)
+            for (const resume of group) resume(done)
+          })
+      )
     })
-}
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(work, commit)))
+    // Closing the journal ends its writer; an append still waiting then fails instead of waiting forever.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        const error = fail("was closed before this entry was written")
+        for (const resume of waiting) resume(Effect.fail(error))
+        waiting = []
+        lines = []
+      })
+    )
+    return (line: string): Effect.Effect<void, Journal.JournalError> =>
+      Effect.async<void, Journal.JournalError>((resume) => {
+        if (closed) return resume(Effect.fail(fail("is closed")))
+        lines.push(line)
+        waiting.push(resume)
+        if (wake !== undefined) {
+          const awaken = wake
+          wake = undefined
+          awaken()
+        }
+      })
+  })
 
 const isAlive = (pid: number): boolean => {
   try {

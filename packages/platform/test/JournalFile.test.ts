@@ -1,4 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
+import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Journal } from "@unrate/core"
@@ -198,5 +199,78 @@ describe("JournalFile", () => {
         yield* journal.append(entry("i.a"))
       }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
       assert.strictEqual(syncs.count, before)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+  it.scoped("each group of concurrent appends is one write and one sync", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const calls = { writes: 0, syncs: 0 }
+      const counting = FileSystem.FileSystem.of({
+        ...fs,
+        open: (p, options) =>
+          Effect.map(fs.open(p, options), (opened) =>
+            Object.create(opened, {
+              writeAll: {
+                value: (bytes: Uint8Array) =>
+                  Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
+              },
+              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
+            }) as FileSystem.File)
+      })
+      const ids = Array.from({ length: 200 }, (_, i) => `i.${i}`)
+      yield* Effect.gen(function*() {
+        const journal = yield* JournalFile.make(path())
+        yield* Effect.forEach(ids, (id) => journal.append(entry(id)), { concurrency: 32, discard: true })
+      }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
+      assert.strictEqual(calls.writes, calls.syncs, `${calls.writes} writes for ${calls.syncs} syncs`)
+      assert.isBelow(calls.syncs, 200 / 4, `${calls.syncs} syncs for 200 appends, 32 at a time`)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a write that fails halfway fails its group's appends and is cut back off; the next append is whole", () =>
+    Effect.gen(function*() {
+      const file = path()
+      const fs = yield* FileSystem.FileSystem
+      let failures = 0
+      const failingOnce = FileSystem.FileSystem.of({
+        ...fs,
+        open: (p, options) =>
+          Effect.map(fs.open(p, options), (opened) =>
+            Object.create(opened, {
+              writeAll: {
+                value: (bytes: Uint8Array) =>
+                  // The header goes through; the first group of entries is written halfway, then the disk is full.
+                  bytes.length > 100 && failures++ === 0
+                    ? Effect.zipRight(
+                      opened.writeAll(bytes.subarray(0, bytes.length >> 1)),
+                      Effect.fail(
+                        new PlatformError.SystemError({
+                          reason: "Unknown",
+                          module: "FileSystem",
+                          method: "write",
+                          description: "ENOSPC"
+                        })
+                      )
+                    )
+                    : opened.writeAll(bytes)
+              }
+            }) as FileSystem.File)
+      })
+      const ids = Array.from({ length: 8 }, (_, i) => `i.${i}`)
+      const results = yield* Effect.gen(function*() {
+        const journal = yield* JournalFile.make(file)
+        const results = yield* Effect.forEach(ids, (id) => Effect.either(journal.append(entry(id))), {
+          concurrency: "unbounded"
+        })
+        yield* journal.append(entry("i.after"))
+        return results
+      }).pipe(Effect.provideService(FileSystem.FileSystem, failingOnce))
+      const failed = ids.filter((_, i) => results[i]!._tag === "Left")
+      assert.isAbove(failed.length, 1, "the failed group held several appends")
+      for (const [i, result] of results.entries()) {
+        if (result._tag === "Left") assert.include(result.left.message, "cannot be written (")
+        else assert.notInclude(failed, ids[i])
+      }
+      const lines = Fs.readFileSync(file, "utf8").split("\n").filter((line) => line !== "")
+      const written = lines.slice(1).map((line) => JSON.parse(line).id)
+      assert.deepStrictEqual(written, [...ids.filter((id) => !failed.includes(id)), "i.after"])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 })

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { AppleMusicRatings } from "@unrate/core"
 import { NodeAppleMusic } from "@unrate/platform"
-import { Deferred, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import * as Http from "node:http"
 
 /** A loopback server that never answers; tells when a request arrives and when its connection closes. */
@@ -44,5 +44,25 @@ describe("NodeAppleMusic's undici client", () => {
       yield* Fiber.interrupt(call)
       const closed = yield* Effect.timeout(Deferred.await(server.closed), "5 seconds").pipe(Effect.option)
       assert.isTrue(Option.isSome(closed))
+    }))
+  it.scoped("a client used after the scope that made it closed dies at once (UND_ERR_DESTROYED), without retrying", () =>
+    Effect.gen(function*() {
+      const server = yield* silentServer
+      const scope = yield* Scope.make()
+      const client = yield* Layer.buildWithScope(
+        NodeAppleMusic.layer({
+          baseUrl: server.url,
+          developerToken: Redacted.make("undici-developer-token"),
+          userToken: Redacted.make("undici-user-token")
+        }),
+        scope
+      )
+      yield* Scope.close(scope, Exit.void)
+      // Under the test clock a retry's backoff never ends: a retried call would never come back.
+      const exit = yield* Effect.exit(
+        AppleMusicRatings.deleteRating("library-songs", "i.late").pipe(Effect.provide(client))
+      )
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), `not a defect: ${String(exit)}`)
+      if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "UND_ERR_DESTROYED")
     }))
 })

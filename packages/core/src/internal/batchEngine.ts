@@ -58,15 +58,20 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
       Effect.sync(() => void (keep ? state.unrecorded.push(journalOf.unrecordedOf(entry)) : undefined)),
       stopWith(state.control, "JournalError", error.message)
     )
-  const record = (outcome: Outcome): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      count(state, outcome)
-      const entry = journal === undefined ? undefined : action.entryOf(outcome, yield* now)
-      if (journal !== undefined && entry !== undefined) {
-        yield* Effect.catchAll(journalOf.appendDurably(journal, entry), failed(entry, true))
-      }
-      if (options.onOutcome !== undefined) yield* options.onOutcome(outcome)
-    })
+  const onOutcome = options.onOutcome
+  const journaled = (outcome: Outcome) => (at: string): Effect.Effect<void> => {
+    const entry = action.entryOf(outcome, at)
+    return journal === undefined || entry === undefined
+      ? Effect.void
+      : Effect.catchAll(journalOf.appendDurably(journal, entry), failed(entry, true))
+  }
+  // Plain effects, no generator: this runs once per target.
+  const record = (outcome: Outcome): Effect.Effect<void> => {
+    const written = journal === undefined
+      ? Effect.sync(() => count(state, outcome))
+      : Effect.flatMap(Effect.sync(() => count(state, outcome)), () => Effect.flatMap(now, journaled(outcome)))
+    return onOutcome === undefined ? written : Effect.zipRight(written, Effect.suspend(() => onOutcome(outcome)))
+  }
   /** False (and the batch stopped) when the journal refuses the intent: the request is then not sent. */
   const intend = (target: Target): Effect.Effect<boolean> =>
     journal === undefined ? Effect.succeed(true) : Effect.flatMap(now, (at) => {
@@ -76,7 +81,7 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
         Effect.catchAll((error) => Effect.as(failed(entry, false)(error), false))
       )
     })
-  return { record, intend }
+  return { record, intend, journaled: journal !== undefined }
 }
 
 /** The cap on deletions: a permit per deletion (or plan); reaching the cap stops the batch. */
@@ -101,7 +106,7 @@ const makeCap = (state: State, maxDeletions: number | undefined) =>
       const total = state.counters.deleted + state.counters.restored + state.counters.planned
       return maxDeletions !== undefined && total >= maxDeletions ? reachCap : Effect.void
     })
-    return { acquire, release, afterDeletion }
+    return { acquire, release, afterDeletion, limited: permits !== undefined }
   })
 
 /**
@@ -168,45 +173,50 @@ interface Worker {
 
 /** Sends one target's request (the first one alone), waiting for a slot and its intent first. */
 const makeSendOne = (worker: Worker) =>
-  Effect.gen(function*() {
+  Effect.map(Deferred.make<void>(), (firstAnswered) => {
     const { action, cap, limiter, recorder, service, state } = worker
     const control = state.control
     const request = { ...(worker.options.language === undefined ? {} : { language: worker.options.language }) }
     // The first request goes alone: refused tokens then cost exactly one request, not `concurrency` of them.
-    const firstAnswered = yield* Deferred.make<void>()
     let firstTaken = false
     let firstDone = false
-    return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) => {
+    const letOthersGo = Effect.suspend(() => {
+      firstDone = true
+      return Deferred.succeed(firstAnswered, undefined)
+    })
+    /** After the answer: the outcome, a stop on a refused token, the record, the cap. Plain effects, once per target. */
+    const settle = (target: Target) => (result: Either.Either<unknown, RatingsError>): Effect.Effect<void> => {
+      const outcome = action.settle(target, result)
+      const done = Effect.zipRight(recorder.record(outcome), isDeletion(outcome) ? cap.afterDeletion : cap.release)
+      return outcome._tag === "Failed" && isAuthError(outcome.error)
+        ? Effect.zipRight(stopWith(control, outcome.error._tag, outcome.error.message), done)
+        : done
+    }
+    const send = (target: Target, first: boolean): Effect.Effect<void> => {
+      const sent = action.send(service, target, request)
+      const answered = Effect.either(limiter === undefined ? sent : paidFor(sent))
+      return Effect.flatMap(first ? Effect.zipLeft(answered, letOthersGo) : answered, settle(target))
+    }
+    const go = (target: Target, first: boolean, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) => {
+      const notSent = first ? Effect.zipRight(letOthersGo, cap.release) : cap.release
+      // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before sending.
+      return Effect.flatMap(restore(waitSlot(limiter, state)), (slot) =>
+        !slot || control.stopped
+          ? notSent
+          : recorder.journaled
+          ? Effect.flatMap(recorder.intend(target), (intended) => intended ? send(target, first) : notSent)
+          : send(target, first))
+    }
+    return (target: Target, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>): Effect.Effect<void> => {
+      if (firstDone) return go(target, false, restore)
       const first = !firstTaken
       firstTaken = true
       // Whatever ends the first request (an answer, a stop, a defect, an interruption) lets the others go.
-      const answered = first
-        ? Effect.ensuring(
-          Effect.zipRight(Effect.sync(() => void (firstDone = true)), Deferred.succeed(firstAnswered, undefined))
-        )
-        : <A>(e: Effect.Effect<A>) => e
-      return Effect.gen(function*() {
-        if (!first && !firstDone) {
-          yield* restore(Deferred.await(firstAnswered))
-          if (control.stopped) return yield* cap.release
-        }
-        // Waiting for a slot is not acting yet: a stop ends the wait; the intent is then made durable before sending.
-        if (!(yield* restore(waitSlot(limiter, state))) || control.stopped || !(yield* recorder.intend(target))) {
-          if (first) yield* Deferred.succeed(firstAnswered, undefined)
-          return yield* cap.release
-        }
-        const send = action.send(service, target, request)
-        const result = yield* Effect.either(
-          limiter === undefined ? send : paidFor(send)
-        )
-        if (first) yield* Deferred.succeed(firstAnswered, undefined)
-        const outcome = action.settle(target, result)
-        if (outcome._tag === "Failed" && isAuthError(outcome.error)) {
-          yield* stopWith(control, outcome.error._tag, outcome.error.message)
-        }
-        yield* recorder.record(outcome)
-        yield* isDeletion(outcome) ? cap.afterDeletion : cap.release
-      }).pipe(answered)
+      if (first) return Effect.ensuring(go(target, true, restore), letOthersGo)
+      return Effect.flatMap(
+        restore(Deferred.await(firstAnswered)),
+        () => control.stopped ? cap.release : go(target, false, restore)
+      )
     }
   })
 
@@ -215,17 +225,23 @@ const makeProcess = (worker: Worker) =>
   Effect.gen(function*() {
     const { cap, recorder, state } = worker
     const sendOne = yield* makeSendOne(worker)
+    const dryRun = worker.options.dryRun === true
+    const afterPermit = (
+      target: Target,
+      restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>
+    ): Effect.Effect<void> =>
+      state.control.stopped
+        ? cap.release
+        : dryRun
+        ? Effect.zipRight(recorder.record({ _tag: "Planned", target }), cap.afterDeletion)
+        : sendOne(target, restore)
     const pending = (target: Target): Effect.Effect<void> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          if (state.control.stopped || !(yield* restore(cap.acquire))) return
-          if (state.control.stopped) return yield* cap.release
-          if (worker.options.dryRun === true) {
-            yield* recorder.record({ _tag: "Planned", target })
-            return yield* cap.afterDeletion
-          }
-          yield* sendOne(target, restore)
-        })
+        state.control.stopped
+          ? Effect.void
+          : cap.limited
+          ? Effect.flatMap(restore(cap.acquire), (permitted) => permitted ? afterPermit(target, restore) : Effect.void)
+          : afterPermit(target, restore)
       )
     return (item: Item): Effect.Effect<void> =>
       item._tag === "Settled"

@@ -5,9 +5,16 @@ import type { Outcome, Target, Unrecorded } from "../Batch.js"
 import type { Entry, Journal, JournalError } from "../Journal.js"
 import { key } from "../Journal.js"
 
-/** Appends an entry, retrying a failed write twice at once before giving up. @internal */
-export const appendDurably = (journal: Journal, entry: Entry): Effect.Effect<void, JournalError> =>
-  Effect.retry(journal.append(entry), Schedule.recurs(2))
+/**
+ * Appends an entry, retrying a failed write twice at once before giving up;
+ * the retries cost nothing until a write fails.
+ *
+ * @internal
+ */
+export const appendDurably = (journal: Journal, entry: Entry): Effect.Effect<void, JournalError> => {
+  const append = journal.append(entry)
+  return Effect.catchAll(append, () => Effect.retry(append, Schedule.recurs(1)))
+}
 
 /** @internal */
 export const unrecordedOf = (entry: Entry): Unrecorded => ({

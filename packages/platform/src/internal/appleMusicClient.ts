@@ -59,6 +59,24 @@ const transportReason = (error: HttpClientError.RequestError): Transport["reason
   return "Other"
 }
 
+/**
+ * undici says UND_ERR_DESTROYED only of a dispatcher (agent, pool, client)
+ * that was destroyed: by its owner's scope closing, never on its own when a
+ * connection breaks (that is UND_ERR_SOCKET or ECONNRESET). No retry can
+ * succeed on it: the client was used after the scope that made it closed.
+ */
+const isClosedClient = (error: HttpClientError.RequestError): boolean => {
+  let cause: unknown = error.cause
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    if ((cause as { code?: unknown }).code === "UND_ERR_DESTROYED") return true
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return false
+}
+
+const closedClient = "The HTTP client was closed (undici: UND_ERR_DESTROYED): the Apple Music client was used after " +
+  "the scope or layer that made it closed; retrying cannot help"
+
 type Secrets = ReadonlyArray<Redacted.Redacted<string>>
 
 /** The messages and codes along a cause's chain (at most 4 deep). */
@@ -220,14 +238,16 @@ const makeExecute = (options: HttpBackendOptions) => {
       const secrets = [developer, options.userToken]
       return Effect.matchEffect(options.client.execute(HttpClientRequest.setHeaders(request, authHeaders(developer))), {
         onFailure: (error) =>
-          Effect.fail(
-            transportError(
-              context,
-              error._tag === "RequestError" ? transportReason(error) : "Other",
-              error.cause,
-              secrets
-            )
-          ),
+          error._tag === "RequestError" && isClosedClient(error)
+            ? Effect.die(new Error(closedClient))
+            : Effect.fail(
+              transportError(
+                context,
+                error._tag === "RequestError" ? transportReason(error) : "Other",
+                error.cause,
+                secrets
+              )
+            ),
         onSuccess: (response): Effect.Effect<Answer, RatingsError> =>
           response.status >= 200 && response.status < 300
             ? Effect.map(readBody(response, context, secrets), (body) => ({ status: response.status, body }))

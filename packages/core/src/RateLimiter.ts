@@ -25,8 +25,10 @@
  *   more than 1.1 W was answered: then the limit rose), then faster and faster.
  *   The probing past W slows with the cube of the lag above 0.4 s.
  * - A 429 while probing at or past 97% of W (not enough for a hit): the limit
- *   is there again; the rate goes to 97% of the lower of W and the trimmed
- *   rate, and CUBIC restarts from it (rather than recovering past W).
+ *   is there again; it becomes the lowest of W, the trimmed rate and what was
+ *   answered in the last second (only the trimmed rate once past 1.1 W), the
+ *   rate goes to 97% of it, and CUBIC restarts from there (rather than
+ *   recovering past W as after a stray 429).
  * - A stray 429 otherwise: the rate loses that 429's share of the answers,
  *   once a second at most, and answers bring it back quickly (0.2% each) to
  *   where it was.

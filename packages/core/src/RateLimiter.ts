@@ -3,7 +3,9 @@
  *
  * Requests are spaced evenly at the current rate, and a 429 seen by any fiber
  * slows all of them; a `Retry-After` also holds every new request back until
- * it has passed.
+ * it has passed. Slots are handed out at most a quarter second ahead: fibers
+ * beyond that wait unbooked (each until about its turn), so a new rate applies
+ * within a quarter second to every request not yet on its way.
  *
  * A probing limiter (an `initial` rate below the ceiling) finds the server's
  * limit instead of guessing it. Its states, and what moves it between them:
@@ -142,6 +144,8 @@ interface State {
   readonly previousWindowCount: number
   readonly windowLimited: number
   readonly previousWindowLimited: number
+  /** Fibers waiting to be handed a slot (see `bookingHorizon`). */
+  readonly waiting: number
 }
 
 /** Answers in a window of one second that started at `windowStart`, and in the one before. */
@@ -179,6 +183,9 @@ const plateau = 0.97
  * 429s come back that much later and the rate goes on climbing meanwhile.
  */
 const lagFree = 0.4
+
+/** Milliseconds ahead a slot may be handed out; a fiber that would wait longer waits first, unbooked. */
+const bookingHorizon = 250
 
 /** After a limit was hit, never more than this many times what was answered in the last second. */
 const nearGrowth = 1.1
@@ -359,14 +366,26 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
       windowCount: 0,
       previousWindowCount: 0,
       windowLimited: 0,
-      previousWindowLimited: 0
+      previousWindowLimited: 0,
+      waiting: 0
     })
 
-    const reserve = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.modify(state, (s): [number, State] => {
+    // Slots are handed out at most `bookingHorizon` ahead: a fiber beyond it waits unbooked, so a cut
+    // applies to every slot not yet handed out instead of after the ones booked at the old rate.
+    const reserve: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatten(Ref.modify(state, (s): [Effect.Effect<number>, State] => {
         const slot = Math.max(now, s.nextAt)
-        return [slot - now, { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
-      }))
+        if (slot - now > bookingHorizon) {
+          // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
+          const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
+          const wait = Effect.ensuring(
+            Effect.sleep(Duration.millis(Math.ceil(turn - now - bookingHorizon))),
+            Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
+          )
+          return [Effect.zipRight(wait, reserve), { ...s, waiting: s.waiting + 1 }]
+        }
+        return [Effect.succeed(slot - now), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
+      })))
     const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))

@@ -170,6 +170,26 @@ describe("RateLimiter", () => {
       assert.strictEqual(yield* limiter.currentRate, 50)
     }))
 
+  it.effect("a cut reaches fibers already waiting: within a quarter second, no slot goes at the old rate", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: 20 })
+      const sentAt: Array<number> = []
+      const sender = Effect.forever(
+        Effect.zipRight(limiter.take, Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void sentAt.push(now))))
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 32 }), () => Effect.fork(sender))
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust("100 millis")
+      yield* limiter.succeeded
+      yield* limiter.rateLimited(Option.none())
+      const cut = yield* limiter.currentRate
+      assert.isAtMost(cut, 10)
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust("100 millis")
+      yield* Fiber.interruptAll(fibers)
+      // 32 fibers waiting at 20 a second would hold 1.6 s of slots at the old rate
+      const inTheSecondAfter = sentAt.filter((t) => t >= 750 && t < 1750).length
+      assert.isAtMost(inTheSecondAfter, cut + 1, `${inTheSecondAfter} sent in the second after the cut`)
+    }))
+
   it.effect("currentOverride is one global FiberRef: a second copy of the module would share it", () =>
     Effect.gen(function*() {
       const registered = globalValue(Symbol.for("@unrate/core/RateLimiter/currentOverride"), () => undefined)

@@ -12,6 +12,7 @@
 import { RateLimiter } from "@unrate/core"
 import { Effect, Option, TestClock, TestContext } from "effect"
 import { writeSection } from "./harness.js"
+import { simulateEngine } from "./rateLimitsEngine.js"
 
 interface Run {
   readonly limit: (millis: number) => number
@@ -72,6 +73,25 @@ for (const limit of [20, 50, 200, 1000]) {
   rows.push(row)
   console.log(row)
 }
+// The whole engine: 32 fibers reserving slots ahead (up to 32 / rate seconds), retries, 4 ms answers, emulator-like windows.
+const engineRows: Array<string> = []
+for (const limit of [20, 50, 200, 1000]) {
+  const deletes = limit === 1000 ? 10_000 : limit * 30
+  const r = await simulateEngine({ limit: () => limit, deletes, maxMillis: 600_000 })
+  const mid = r.seconds / 2
+  let inSecondHalf = 0
+  r.perSecond.forEach((count, second) => {
+    if (second >= Math.ceil(mid)) inSecondHalf += count
+    else if (second + 1 > mid) inSecondHalf += count * (second + 1 - mid)
+  })
+  const reached = r.perSecond.findIndex((count) => count >= 0.9 * limit) + 1
+  const row = `| ${limit} | ${deletes.toLocaleString("en")} | ${(r.done / r.seconds / limit).toFixed(2)} | ${
+    (inSecondHalf / (r.seconds - mid) / limit).toFixed(2)
+  } | ${(r.refused / r.sent * 100).toFixed(1)}% | ${reached} s | ${r.seconds.toFixed(1)} s |`
+  engineRows.push(row)
+  console.log(row)
+}
+
 const changing = await Effect.runPromise(
   simulate({ limit: (t) => t < 20_000 ? 200 : t < 40_000 ? 50 : 200, deletes: Infinity, maxMillis: 60_000 })
 )
@@ -93,6 +113,16 @@ ${rows.join("\n")}
 A limit of 200, then 50 after 20 s, then 200 after 40 s, deletes answered each second:
 ${changing.perSecond.join(" ")}.
 
-Reproduce: \`pnpm --filter @unrate/bench bench:limits-model\` (a few minutes: every answer goes through
-the limiter)`
+The whole engine on the same clock (\`Batch.run\` at concurrency 32 over \`AppleMusicRatings.make\`, the
+default retry policy, every answer after 4 ms, windows opened by the first request after the last one closed,
+as the emulator's): the 32 workers take their slots ahead with \`reserve\`, so a rate set now is sent up to
+32 / rate seconds later (1.6 s at 20 req/s), and 429s come back that much later. 10,000 deletes, or 30 seconds'
+worth at R, as the emulator runs; second half by time; deterministic but for the retry policy's jitter.
+
+| R (req/s) | deletes | share of R | second half | 429s | to 0.9 R | time |
+| --- | --- | --- | --- | --- | --- | --- |
+${engineRows.join("\n")}
+
+Reproduce: \`pnpm --filter @unrate/bench bench:limits-model\` (about 10 minutes: every answer goes through
+the limiter; the engine rows are \`simulateEngine\` in \`packages/bench/src/rateLimitsEngine.ts\`)`
 )

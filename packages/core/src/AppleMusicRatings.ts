@@ -110,14 +110,19 @@ export interface PolicyOptions {
    * schedule is applied to retryable errors only (RateLimited, ServerError, Transport).
    */
   readonly retry?: RetryPolicy | undefined
-  /** Requests per second for this client (all fibers together). Default 20; `Infinity` for no limit. */
+  /**
+   * Requests per second for this client (all fibers together), fixed: the
+   * client never probes past it. `Infinity` for no limit until a 429. Default:
+   * none; the client starts at {@link defaultRate} and probes upward while no
+   * 429 comes, as a batch and the `unrate` command do (see `RateLimiter`).
+   */
   readonly rate?: number | undefined
   /** A limiter to use instead of one built from `rate` (to share one between clients). */
   readonly rateLimiter?: RateLimiter | undefined
 }
 
 /**
- * The default requests per second of a client.
+ * The rate a client without a `rate` starts at (it probes upward from there).
  *
  * @since 0.1.0
  * @category constants

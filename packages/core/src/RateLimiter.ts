@@ -3,7 +3,9 @@
  *
  * Requests are spaced evenly at the current rate, and a 429 seen by any fiber
  * slows all of them; a `Retry-After` also holds every new request back until
- * it has passed.
+ * it has passed. Slots are handed out at most a quarter second ahead: fibers
+ * beyond that wait unbooked (each until about its turn), so a new rate applies
+ * within a quarter second to every request not yet on its way.
  *
  * A probing limiter (an `initial` rate below the ceiling) finds the server's
  * limit instead of guessing it. Its states, and what moves it between them:
@@ -11,15 +13,27 @@
  * - Starting: the rate is `initial`. Every answer without a 429 adds `probe`
  *   requests per second (0.8 by default): the rate more than doubles each
  *   second, like TCP's slow start, never past the ceiling nor past twice
- *   what was answered in the last second.
+ *   what was answered in the last second. When slots are handed out far ahead
+ *   (many fibers waiting: up to 32 / rate seconds at concurrency 32), a rate
+ *   set now is only sent that much later, so the step shrinks with that lag
+ *   (1.25 times what was answered at 1.6 s ahead).
  * - A limit was hit (429s are at least 5% of 20 or more answers in the last
- *   second, and at least 2, or 5 once there are 100 answers): the rate drops to 90% of what the server answered, never below half
- *   in one go; later answers in the same second refine that drop, they never
- *   compound it. The limiter now follows a CUBIC curve around that limit W:
- *   back to W within about two seconds, slowly past it, then faster and faster
- *   (twice W about five seconds later) until the next limit is hit.
- * - A stray 429: the rate loses that 429's share of the answers, once a second
- *   at most, and answers bring it back quickly (0.2% each) to where it was.
+ *   second, and at least 2, or 5 once there are 100 answers): the rate drops
+ *   to 90% of what the server answered, never below half in one go; later
+ *   answers in the same second refine that drop, they never compound it. The
+ *   limiter now follows a CUBIC curve around 97% of that limit W (at W itself,
+ *   timing alone makes 429s): back there within about two seconds, slowly past
+ *   it (never more than 1.1 times what was answered in the last second, unless
+ *   more than 1.1 W was answered: then the limit rose), then faster and faster.
+ *   The probing past W slows with the cube of the lag above 0.4 s.
+ * - A 429 while probing at or past 97% of W (not enough for a hit): the limit
+ *   is there again; it becomes the lowest of W, the trimmed rate and what was
+ *   answered in the last second (only the trimmed rate once past 1.1 W), the
+ *   rate goes to 97% of it, and CUBIC restarts from there (rather than
+ *   recovering past W as after a stray 429).
+ * - A stray 429 otherwise: the rate loses that 429's share of the answers,
+ *   once a second at most, and answers bring it back quickly (0.2% each) to
+ *   where it was.
  *
  * A fixed limiter (no `initial`, or `initial` at the ceiling) starts at the
  * ceiling and never probes: after a hit limit, answers raise the rate only
@@ -89,8 +103,9 @@ export interface Options {
    */
   readonly probe?: number | undefined
   /**
-   * After a limit W is hit, the CUBIC curve's scale: the rate is `W * (1 + cubic
-   * * (t - K)^3)` t seconds after the drop. Default 0.01.
+   * After a limit W is hit, the CUBIC curve's scale: the rate is `0.97 * W * (1 +
+   * cubic * (t - K)^3)` t seconds after the drop (past K, smaller when slots are
+   * handed out more than 0.4 s ahead). Default 0.01.
    *
    * @since 0.3.0
    */
@@ -122,11 +137,15 @@ interface State {
   readonly limit: number | undefined
   /** Seconds from the last drop until CUBIC is back at `limit`. */
   readonly limitK: number
+  /** The CUBIC scale of this spell: slower when slots are handed out far ahead, since 429s then come back late. */
+  readonly limitCubic: number
   readonly windowStart: number
   readonly windowCount: number
   readonly previousWindowCount: number
   readonly windowLimited: number
   readonly previousWindowLimited: number
+  /** Fibers waiting to be handed a slot (see `bookingHorizon`). */
+  readonly waiting: number
 }
 
 /** Answers in a window of one second that started at `windowStart`, and in the one before. */
@@ -154,6 +173,28 @@ const lastSecond = (s: State, now: number, current: number, previous: number): n
   if (age >= 1000) return previous * Math.max(0, 1 - (now - s.windowStart) / 1000) + current
   return s.windowCount + s.windowLimited >= 20 ? current * 1000 / Math.max(age, 1) : current
 }
+
+/** After a limit was hit, the rate levels off at this share of it: at the limit itself, timing alone makes 429s. */
+const plateau = 0.97
+
+/**
+ * Slots handed out up to this many seconds ahead do not slow CUBIC's probing
+ * past the limit; beyond it, the probing slows with the cube of the lag, since
+ * 429s come back that much later and the rate goes on climbing meanwhile.
+ */
+const lagFree = 0.4
+
+/** Milliseconds ahead a slot may be handed out; a fiber that would wait longer waits first, unbooked. */
+const bookingHorizon = 250
+
+/** After a limit was hit, never more than this many times what was answered in the last second. */
+const nearGrowth = 1.1
+
+/** Once this many times the limit is answered in a second, the limit has risen: probing is as fast as before it. */
+const risen = 1.1
+
+/** Before the first limit, never more than this many times what was answered in the last second. */
+const startGrowth = 2
 
 /** Each answer raises a lowered rate by at least this many requests per second. */
 const minimumStep = 0.02
@@ -242,31 +283,46 @@ const onLimited = (c: Settings, before: State, now: number, retryAfter: Option.O
   const inSpell = now - s.lastDropAt < 1000
   // A stray 429 trims once a second at most; within a spell of drops, each answer refines the one drop.
   const allowed = next.limit ? true : now - s.lastTrimAt >= 1000 && !inSpell
-  const rate = allowed && next.rate < s.rate ? next.rate : s.rate
-  const dropped = next.limit && rate !== s.rate
-  const limit = dropped ? Math.max(rate, next.took) : s.limit
+  const trimmed = allowed && next.rate < s.rate ? next.rate : s.rate
+  const dropped = next.limit && trimmed !== s.rate
+  // Probing at the limit already hit, a 429 marks it again: just under it, CUBIC restarts instead of recovering past it.
+  const atLimit = c.probing && !next.limit && trimmed !== s.rate && s.limit !== undefined &&
+    s.rate >= plateau * s.limit
+  const limit = dropped ? Math.max(trimmed, next.took) : atLimit
+    ? (s.rate > risen * s.limit! ? trimmed : Math.min(s.limit!, trimmed, next.took))
+    : s.limit
+  const rate = atLimit ? plateau * limit! : trimmed
+  const restart = dropped || atLimit
   const pause = Option.match(retryAfter, { onNone: () => now, onSome: (d) => now + Duration.toMillis(d) })
+  const ahead = Math.max(0, s.nextAt - now)
+  const cubic = c.cubic * Math.pow(Math.min(1, lagFree / Math.max(ahead / 1000, lagFree)), 3)
   return {
     ...s,
     rate,
-    recoverTo: dropped ? rate : s.recoverTo,
+    recoverTo: restart ? rate : s.recoverTo,
     lastTrimAt: rate !== s.rate && !next.limit ? now : s.lastTrimAt,
-    lastDropAt: dropped && !inSpell ? now : s.lastDropAt,
-    dropFrom: dropped && !inSpell ? s.rate : s.dropFrom,
+    lastDropAt: restart && !inSpell ? now : s.lastDropAt,
+    dropFrom: restart && !inSpell ? s.rate : s.dropFrom,
     limit,
-    limitK: dropped && limit !== undefined ? Math.cbrt(Math.max(0, 1 - rate / limit) / c.cubic) : s.limitK,
+    limitK: restart && limit !== undefined ? Math.cbrt(Math.max(0, 1 - rate / (plateau * limit)) / c.cubic) : s.limitK,
+    limitCubic: restart ? cubic : s.limitCubic,
     nextAt: Math.max(s.nextAt, pause)
   }
 }
 
 /** Where a probing limiter goes with one more answer: slow start before the first limit, CUBIC after it. */
 const probed = (c: Settings, s: State, now: number): number => {
-  // Never more than twice what was answered in the last second: a rate nobody uses proves nothing.
-  const used = Math.max(c.initial, 2 * lastSecond(s, now, s.windowCount, s.previousWindowCount))
-  if (s.limit === undefined) return Math.min(used, s.rate + c.probe)
+  // Never far past what was answered in the last second: a rate nobody uses proves nothing.
+  const answered = lastSecond(s, now, s.windowCount, s.previousWindowCount)
+  // Slots handed out far ahead go at this rate before any 429 can answer it: the further, the smaller the step.
+  const lag = Math.max(lagFree, (s.nextAt - now) / 1000)
+  const step = 1 + (startGrowth - 1) * lagFree / lag
+  if (s.limit === undefined) return Math.min(Math.max(c.initial, step * answered), s.rate + c.probe)
+  // Near the limit, 429s come back late: a small step past what was answered; once more was answered, the limit rose.
+  const near = Math.max(c.initial, (answered > risen * s.limit ? startGrowth : nearGrowth) * answered)
   const t = (now - s.lastDropAt) / 1000 - s.limitK
-  const cubic = s.limit * (1 + c.cubic * t * t * t)
-  return Math.max(s.rate, Math.min(used, cubic, s.rate + s.limit))
+  const cubic = plateau * s.limit * (1 + (t < 0 ? c.cubic : s.limitCubic) * t * t * t)
+  return Math.max(s.rate, Math.min(near, cubic, s.rate + s.limit))
 }
 
 const onAnswer = (c: Settings, before: State, now: number): State => {
@@ -305,18 +361,31 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
       dropFrom: c.initial,
       limit: undefined,
       limitK: 0,
+      limitCubic: c.cubic,
       windowStart: now,
       windowCount: 0,
       previousWindowCount: 0,
       windowLimited: 0,
-      previousWindowLimited: 0
+      previousWindowLimited: 0,
+      waiting: 0
     })
 
-    const reserve = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.modify(state, (s): [number, State] => {
+    // Slots are handed out at most `bookingHorizon` ahead: a fiber beyond it waits unbooked, so a cut
+    // applies to every slot not yet handed out instead of after the ones booked at the old rate.
+    const reserve: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatten(Ref.modify(state, (s): [Effect.Effect<number>, State] => {
         const slot = Math.max(now, s.nextAt)
-        return [slot - now, { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
-      }))
+        if (slot - now > bookingHorizon) {
+          // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
+          const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
+          const wait = Effect.ensuring(
+            Effect.sleep(Duration.millis(Math.ceil(turn - now - bookingHorizon))),
+            Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
+          )
+          return [Effect.zipRight(wait, reserve), { ...s, waiting: s.waiting + 1 }]
+        }
+        return [Effect.succeed(slot - now), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
+      })))
     const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))

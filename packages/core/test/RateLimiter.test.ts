@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { RateLimiter } from "@unrate/core"
+import { AppleMusicRatings, RateLimiter } from "@unrate/core"
 import { Clock, Duration, Effect, Fiber, FiberRef, Option, TestClock } from "effect"
 import { globalValue } from "effect/GlobalValue"
 
@@ -23,6 +23,45 @@ const drive = (limiter: RateLimiter.RateLimiter, seconds: number, limit: (second
       if (tick % 10 === 9) rates.push(yield* limiter.currentRate)
     }
     return rates
+  })
+
+/**
+ * 32 fibers that each take a slot with `reserve`, wait for it themselves and
+ * send, as the batch engine does: up to 32 slots are handed out ahead. The
+ * server answers `limit` requests per 1-second window (opened by the first
+ * request after the last one closed) and 429s the rest. Answers the requests
+ * sent, refused, and answered after `from` ms.
+ */
+const reservingRun = (limiter: RateLimiter.RateLimiter, limit: number, millis: number, from: number) =>
+  Effect.gen(function*() {
+    let windowStart = -Infinity
+    let inWindow = 0
+    const counts = { sent: 0, refused: 0, lateAnswered: 0 }
+    const fiber = Effect.gen(function*() {
+      while (true) {
+        const wait = yield* limiter.reserve!
+        if (wait > 0) yield* Effect.sleep(wait)
+        const now = yield* Clock.currentTimeMillis
+        if (now >= millis) return
+        if (now - windowStart >= 1000) {
+          windowStart = now
+          inWindow = 0
+        }
+        counts.sent++
+        yield* Effect.sleep(2)
+        if (++inWindow > limit) {
+          counts.refused++
+          yield* limiter.rateLimited(Option.none())
+        } else {
+          if (now >= from) counts.lateAnswered++
+          yield* limiter.succeeded
+        }
+      }
+    })
+    const fibers = yield* Effect.forEach(Array.from({ length: 32 }), () => Effect.fork(fiber))
+    for (let at = 0; at <= millis; at += 100) yield* TestClock.adjust("100 millis")
+    yield* Effect.forEach(fibers, Fiber.interrupt)
+    return counts
   })
 
 describe("RateLimiter", () => {
@@ -131,6 +170,26 @@ describe("RateLimiter", () => {
       assert.strictEqual(yield* limiter.currentRate, 50)
     }))
 
+  it.effect("a cut reaches fibers already waiting: within a quarter second, no slot goes at the old rate", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: 20 })
+      const sentAt: Array<number> = []
+      const sender = Effect.forever(
+        Effect.zipRight(limiter.take, Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void sentAt.push(now))))
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 32 }), () => Effect.fork(sender))
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust("100 millis")
+      yield* limiter.succeeded
+      yield* limiter.rateLimited(Option.none())
+      const cut = yield* limiter.currentRate
+      assert.isAtMost(cut, 10)
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust("100 millis")
+      yield* Fiber.interruptAll(fibers)
+      // 32 fibers waiting at 20 a second would hold 1.6 s of slots at the old rate
+      const inTheSecondAfter = sentAt.filter((t) => t >= 750 && t < 1750).length
+      assert.isAtMost(inTheSecondAfter, cut + 1, `${inTheSecondAfter} sent in the second after the cut`)
+    }))
+
   it.effect("currentOverride is one global FiberRef: a second copy of the module would share it", () =>
     Effect.gen(function*() {
       const registered = globalValue(Symbol.for("@unrate/core/RateLimiter/currentOverride"), () => undefined)
@@ -237,5 +296,54 @@ describe("RateLimiter", () => {
       assert.isBelow(limited[5]! - limited[1]!, 4)
       assert.isAtMost(Math.max(...limited), 45)
       assert.strictEqual(yield* limiter.peakRate!, 50)
+    }))
+
+  it.effect("32 fibers reserving ahead at a limit of 20 a second: under 5% 429s, 0.9 of the limit once found", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      const run = yield* reservingRun(limiter, 20, 40_000, 20_000)
+      assert.isBelow(run.refused / run.sent, 0.05, `${run.refused} of ${run.sent} refused`)
+      assert.isAtLeast(run.lateAnswered / 20, 0.9 * 20, `${run.lateAnswered} answered in the last 20 s`)
+    }))
+
+  it.effect("at the limit it hit, a probing limiter takes a 429 as that limit again: under it, and stays there", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      // the server takes 200 a second: after 12 s the limit has been hit and the rate is back near it
+      yield* drive(limiter, 12, () => 200)
+      for (let i = 0; i < 200; i++) yield* limiter.succeeded
+      yield* TestClock.adjust("1 second")
+      yield* limiter.rateLimited(Option.none())
+      const after = yield* limiter.currentRate
+      assert.isBelow(after, 200, "one 429 at the limit: under it")
+      // a second of answers does not bring it back past the limit, as it would after a stray 429 (recovering 0.2% each)
+      const rates = yield* drive(limiter, 1, () => 200)
+      assert.isBelow(rates[0]!, 200)
+    }))
+
+  it.effect("a client without a rate probes from 20 a second; with a rate it stays at it", () =>
+    Effect.gen(function*() {
+      const answered = { probing: 0, fixed: 0 }
+      const backend = (key: keyof typeof answered) => ({
+        deleteRating: () => Effect.sync(() => void answered[key]++),
+        getRating: () => Effect.die("unused"),
+        getRatings: () => Effect.die("unused"),
+        setRating: () => Effect.die("unused"),
+        listLibraryPage: () => Effect.die("unused")
+      })
+      const probing = yield* AppleMusicRatings.make(backend("probing"))
+      const fixed = yield* AppleMusicRatings.make(backend("fixed"), { rate: 20 })
+      const deleteMany = (service: AppleMusicRatings.Service) =>
+        Effect.fork(Effect.forEach(
+          Array.from({ length: 1000 }, (_, i) => `i.${i}`),
+          (id) => service.deleteRating("library-songs", id),
+          { concurrency: 32, discard: true }
+        ))
+      const fibers = [yield* deleteMany(probing), yield* deleteMany(fixed)]
+      for (let i = 0; i < 100; i++) yield* TestClock.adjust("100 millis")
+      // ten seconds at 20 a second is 200 deletes; probing without 429s goes far past that
+      assert.isAtLeast(answered.probing, 600, `${answered.probing} deleted`)
+      assert.isAtMost(answered.fixed, 201, `${answered.fixed} deleted`)
+      yield* Effect.forEach(fibers, Fiber.interrupt)
     }))
 })

@@ -379,7 +379,11 @@ export const make = (backend: RatingsBackend, options: PolicyOptions = {}): Effe
   Effect.gen(function*() {
     // Whatever schedule the user gives, only what a retry can cure is retried (never 400, 401, 403, 404).
     const policy = RetryPolicy.onlyRetryable(options.retry ?? RetryPolicy.defaultPolicy)
-    const ownLimiter = options.rateLimiter ?? (yield* RateLimiter.make({ rate: options.rate ?? defaultRate }))
+    // Without a rate, the client finds the server's limit as a batch does: from defaultRate, probing upward.
+    const ownLimiter = options.rateLimiter ??
+      (yield* RateLimiter.make(
+        options.rate === undefined ? { rate: Infinity, initial: defaultRate } : { rate: options.rate }
+      ))
     const send = makeSend(policy, ownLimiter)
     const client: Client = { backend, send, resolver: makeResolver(backend, send) }
     const service: Service = {

@@ -386,9 +386,11 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
         }
         return [Effect.succeed(slot - now), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
       })))
-    const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
+    const take = Effect.flatMap(reserve, (wait) =>
+      wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
     const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onAnswer(c, s, now)))
 
     return {

@@ -175,7 +175,10 @@ describe("RateLimiter", () => {
       const limiter = yield* RateLimiter.make({ rate: 20 })
       const sentAt: Array<number> = []
       const sender = Effect.forever(
-        Effect.zipRight(limiter.take, Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void sentAt.push(now))))
+        Effect.zipRight(
+          limiter.take,
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void sentAt.push(now)))
+        )
       )
       const fibers = yield* Effect.forEach(Array.from({ length: 32 }), () => Effect.fork(sender))
       for (let i = 0; i < 5; i++) yield* TestClock.adjust("100 millis")

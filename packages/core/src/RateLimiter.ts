@@ -118,6 +118,15 @@ export interface Options {
   readonly increase?: number | undefined
   /** The share of 429s among the last second's answers (20 at least, 2 to 5 of them 429s) from which a limit counts as hit. Default 0.05. */
   readonly threshold?: number | undefined
+  /**
+   * How far ahead a slot may be handed out; a fiber that would wait longer
+   * waits unbooked until about its turn, so a new rate reaches it. Default 250
+   * milliseconds. `Infinity` hands every slot out at once (for a limiter whose
+   * callers wait elsewhere, e.g. behind a remote call with a timeout).
+   *
+   * @since 0.3.0
+   */
+  readonly horizon?: Duration.DurationInput | undefined
 }
 
 interface State {
@@ -144,7 +153,7 @@ interface State {
   readonly previousWindowCount: number
   readonly windowLimited: number
   readonly previousWindowLimited: number
-  /** Fibers waiting to be handed a slot (see `bookingHorizon`). */
+  /** Fibers waiting to be handed a slot (see `Options.horizon`). */
   readonly waiting: number
 }
 
@@ -184,8 +193,8 @@ const plateau = 0.97
  */
 const lagFree = 0.4
 
-/** Milliseconds ahead a slot may be handed out; a fiber that would wait longer waits first, unbooked. */
-const bookingHorizon = 250
+/** Milliseconds ahead a slot may be handed out by default; a fiber that would wait longer waits first, unbooked. */
+const defaultHorizon = 250
 
 /** After a limit was hit, never more than this many times what was answered in the last second. */
 const nearGrowth = 1.1
@@ -230,6 +239,7 @@ interface Settings {
   readonly probe: number
   readonly cubic: number
   readonly threshold: number
+  readonly horizon: number
 }
 
 const settingsOf = (options: Options): Settings => {
@@ -244,7 +254,8 @@ const settingsOf = (options: Options): Settings => {
     increase: options.increase ?? 0.0002,
     probe: options.probe ?? 0.8,
     cubic: options.cubic ?? 0.01,
-    threshold: options.threshold ?? 0.05
+    threshold: options.threshold ?? 0.05,
+    horizon: options.horizon === undefined ? defaultHorizon : Duration.toMillis(options.horizon)
   }
 }
 
@@ -370,16 +381,16 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
       waiting: 0
     })
 
-    // Slots are handed out at most `bookingHorizon` ahead: a fiber beyond it waits unbooked, so a cut
+    // Slots are handed out at most `c.horizon` ahead: a fiber beyond it waits unbooked, so a cut
     // applies to every slot not yet handed out instead of after the ones booked at the old rate.
     const reserve: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.flatten(Ref.modify(state, (s): [Effect.Effect<number>, State] => {
         const slot = Math.max(now, s.nextAt)
-        if (slot - now > bookingHorizon) {
+        if (slot - now > c.horizon) {
           // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
           const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
           const wait = Effect.ensuring(
-            Effect.sleep(Duration.millis(Math.ceil(turn - now - bookingHorizon))),
+            Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))),
             Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
           )
           return [Effect.zipRight(wait, reserve), { ...s, waiting: s.waiting + 1 }]

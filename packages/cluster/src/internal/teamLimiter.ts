@@ -48,6 +48,8 @@ const saveRate = (sql: SqlClient.SqlClient, team: string, rate: number) =>
 /**
  * The team's limiter, starting from the rate it had learned when its entity last stopped (wherever that was),
  * probing upward from there, rather than from the ceiling; the learned rate is saved while it changes.
+ * It hands slots out however far ahead: its callers wait for them on their own runners, behind a call
+ * with a timeout that a wait in the entity would run into.
  */
 const teamLimiter = (ceiling: number) =>
   Effect.gen(function*() {
@@ -56,8 +58,8 @@ const teamLimiter = (ceiling: number) =>
     const saved = yield* Effect.orElseSucceed(savedRate(sql, team), () => undefined)
     const limiter = yield* RateLimiter.make(
       saved !== undefined && Number.isFinite(saved) && saved > 0 && saved < ceiling
-        ? { rate: ceiling, initial: saved }
-        : { rate: ceiling }
+        ? { rate: ceiling, initial: saved, horizon: Infinity }
+        : { rate: ceiling, horizon: Infinity }
     )
     let last = saved
     const save = Effect.flatMap(limiter.currentRate, (rate) => {

@@ -49,6 +49,7 @@ import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import { currentStop } from "./internal/limiterStop.js"
 
 /**
  * @since 0.1.0
@@ -393,15 +394,22 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
             Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))),
             Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
           )
-          return [Effect.zipRight(wait, reserve), { ...s, waiting: s.waiting + 1 }]
+          const waitThenReserve = Effect.zipRight(wait, reserve)
+          return [
+            Effect.flatMap(
+              FiberRef.get(currentStop),
+              (stop) =>
+                stop === undefined ? waitThenReserve : Effect.raceFirst(waitThenReserve, Effect.as(stop, 0))
+            ),
+            { ...s, waiting: s.waiting + 1 }
+          ]
         }
         return [Effect.succeed(slot - now), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
       })))
     const take = Effect.flatMap(reserve, (wait) =>
       wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
     const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onAnswer(c, s, now)))
 
     return {

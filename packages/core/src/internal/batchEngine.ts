@@ -17,6 +17,7 @@ import { ownLimiter, rateOf } from "./batchRate.js"
 import type { State } from "./batchState.js"
 import { count, noteFailure, stopOnRequest, stopWith, summaryOf, withProgress } from "./batchState.js"
 import { workers } from "./batchWorkers.js"
+import { currentStop } from "./limiterStop.js"
 
 const defaultConcurrency = 8
 
@@ -291,6 +292,7 @@ export const execute = <E, R>(
     yield* workers(Stream.takeWhile(source, () => !state.control.stopped), concurrency, process).pipe(
       (effect) => limiter === undefined ? effect : RateLimiter.withLimiter(effect, prepaid(limiter)),
       Effect.locally(attempts.currentOnAttempt, onAttempt),
+      Effect.locally(currentStop, Deferred.await(state.control.signal)),
       stopOnRequest(options.stop, state.control),
       (effect) => withProgress(effect, counters, options, limiter)
     )

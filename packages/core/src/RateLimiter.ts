@@ -394,12 +394,19 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
             Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))),
             Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
           )
-          const waitThenReserve = Effect.zipRight(wait, reserve)
           return [
             Effect.flatMap(
               FiberRef.get(currentStop),
               (stop) =>
-                stop === undefined ? waitThenReserve : Effect.raceFirst(waitThenReserve, Effect.as(stop, 0))
+                stop === undefined ? Effect.zipRight(wait, reserve) : Effect.flatMap(
+                  // Interruptible even inside a request's uninterruptible send: the loser must end.
+                  Effect.raceFirst(
+                    Effect.interruptible(Effect.as(wait, true)),
+                    Effect.interruptible(Effect.as(stop, false))
+                  ),
+                  (woke) =>
+                    woke ? reserve : Effect.succeed(0)
+                )
             ),
             { ...s, waiting: s.waiting + 1 }
           ]

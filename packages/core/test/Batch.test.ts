@@ -58,6 +58,39 @@ describe("Batch", () => {
       assert.isAbove(events.indexOf("answer i.song1"), events.indexOf("start i.song7"), "the rest went 8 at a time")
     }))
 
+  it.effect("at a low rate, retries of 429s waiting for their slot inside the send still end", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.makeStore()
+      yield* store.seed(rated(ids(60)))
+      const refused = new Set<string>()
+      const backend = {
+        ...store.backend,
+        deleteRating: (request: Parameters<typeof store.backend.deleteRating>[0]) =>
+          Effect.suspend(() =>
+            refused.has(request.id)
+              ? store.backend.deleteRating(request)
+              : Effect.fail(
+                new RatingsError.RateLimited({ status: 429, operation: "delete", kind: request.kind, id: request.id })
+              ).pipe(Effect.ensuring(Effect.sync(() => void refused.add(request.id))))
+          )
+      }
+      const service = yield* AppleMusicRatings.make(backend, { rate: 5 })
+      const fiber = yield* Effect.fork(
+        Batch.run(songs(ids(60)), { concurrency: 32, rate: 5, fixedRate: true }).pipe(
+          Effect.provideService(AppleMusicRatings.AppleMusicRatings, service)
+        )
+      )
+      // 120 requests at 5 a second or less: well within 10 minutes
+      for (let second = 0; second < 600 && (yield* Fiber.poll(fiber))._tag === "None"; second++) {
+        yield* TestClock.adjust("1 second")
+      }
+      const done = yield* Fiber.poll(fiber)
+      assert.strictEqual(done._tag, "Some", "the batch had not ended after 10 minutes")
+      const summary = yield* Fiber.join(fiber)
+      assert.strictEqual(summary.deleted, 60, JSON.stringify({ ...summary, failures: summary.failures.slice(0, 2) }))
+      assert.strictEqual(yield* store.count(), 0)
+    }))
+
   it.effect("a refused token on the first DELETE costs exactly one request at concurrency 8", () =>
     Effect.gen(function*() {
       for (const [status, tag] of [[401, "Unauthorized"], [403, "Forbidden"]] as const) {

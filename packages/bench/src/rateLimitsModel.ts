@@ -115,9 +115,10 @@ ${changing.perSecond.join(" ")}.
 
 The whole engine on the same clock (\`Batch.run\` at concurrency 32 over \`AppleMusicRatings.make\`, the
 default retry policy, every answer after 4 ms, windows opened by the first request after the last one closed,
-as the emulator's): the 32 workers take their slots ahead with \`reserve\`, so a rate set now is sent up to
-32 / rate seconds later (1.6 s at 20 req/s), and 429s come back that much later. 10,000 deletes, or 30 seconds'
-worth at R, as the emulator runs; second half by time; deterministic but for the retry policy's jitter.
+as the emulator's): the 32 workers take their slots with \`reserve\`, which hands them out at most a quarter
+second ahead (before, up to 32 / rate seconds: 1.6 s at 20 req/s, so a cut reached the server that much later).
+10,000 deletes, or 30 seconds' worth at R, as the emulator runs; second half by time; deterministic but for the
+retry policy's jitter.
 
 | R (req/s) | deletes | share of R | second half | 429s | to 0.9 R | time |
 | --- | --- | --- | --- | --- | --- | --- |

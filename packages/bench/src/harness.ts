@@ -131,13 +131,13 @@ export const unlimitedClient = (url: string) =>
   })
 
 /**
- * Bundles the command as it ships (one ESM file, no splitting, not minified so
- * profiles name functions) under packages/cli/build/bench; returns its path.
+ * Bundles one entry into one ESM file for plain `node` (no TypeScript loader in
+ * the measured process; not minified, so profiles name functions). `require`
+ * is named apart from the sources' own `createRequire` imports.
  */
-export const bundleCli = async (name: string): Promise<string> => {
-  const outfile = Path.join(repoRoot, `packages/cli/build/bench/${name}.mjs`)
-  await Esbuild.build({
-    entryPoints: [Path.join(repoRoot, "packages/cli/src/bin.ts")],
+export const bundleTo = (entry: string, outfile: string) =>
+  Esbuild.build({
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -148,6 +148,11 @@ export const bundleCli = async (name: string): Promise<string> => {
         "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
     }
   })
+
+/** Bundles the command as it ships under packages/cli/build/bench; returns its path. */
+export const bundleCli = async (name: string): Promise<string> => {
+  const outfile = Path.join(repoRoot, `packages/cli/build/bench/${name}.mjs`)
+  await bundleTo(Path.join(repoRoot, "packages/cli/src/bin.ts"), outfile)
   return outfile
 }
 

@@ -10,34 +10,19 @@
  *
  * @since 0.1.0
  */
-import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { machine, startEmulator, writeSection } from "./harness.js"
+import { bundleTo, machine, startEmulator, writeSection } from "./harness.js"
 
 const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const quick = process.env.QUICK !== undefined
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-memory-"))
 
 // Each process runs one bundled JavaScript file under plain node: a TypeScript loader in the process would
-// add its own hundred-odd megabytes to what is measured. `require` is named apart from the sources' own
-// `createRequire` imports.
-const bundleTo = (entry: string, outfile: string) =>
-  Esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "warning",
-    banner: {
-      js:
-        "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
-    }
-  })
+// add its own hundred-odd megabytes to what is measured.
 
 const bundle = Path.join(dir, "memoryChild.mjs")
 await bundleTo(Path.join(here, "memoryChild.ts"), bundle)

@@ -8,41 +8,27 @@
  *
  * @since 0.3.0
  */
-import * as Esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { machine, writeSection } from "./harness.js"
+import { bundleTo, machine, writeSection } from "./harness.js"
 
 const here = Path.dirname(Url.fileURLToPath(import.meta.url))
 const n = Number(process.env.N ?? 1_000_000)
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-flags-"))
 const cliDir = Path.resolve(here, "../../cli/build/bench")
 
-const bundle = (entry: string, outfile: string) =>
-  Esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "warning",
-    banner: {
-      js:
-        "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
-    }
-  })
 const withFlags = Path.join(cliDir, "unrate.mjs")
-await bundle(Path.resolve(here, "../../cli/src/bin.ts"), withFlags)
+await bundleTo(Path.resolve(here, "../../cli/src/bin.ts"), withFlags)
 const plainEntry = Path.join(dir, "plain.ts")
 Fs.writeFileSync(
   plainEntry,
   `import { main } from ${JSON.stringify(Path.resolve(here, "../../cli/src/Cli.ts"))}\nmain(process.argv)\n`
 )
 const withoutFlags = Path.join(cliDir, "unrate-plain.mjs")
-await bundle(plainEntry, withoutFlags)
+await bundleTo(plainEntry, withoutFlags)
 
 const run = (command: string, ids: string): Promise<{ peakRssMb: number; cpuSeconds: number; summary: any }> =>
   new Promise((resolve, reject) => {

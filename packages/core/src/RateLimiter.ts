@@ -390,23 +390,17 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
         if (slot - now > c.horizon) {
           // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
           const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
-          const wait = Effect.ensuring(
-            Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))),
-            Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))
-          )
+          const sleep = Effect.as(Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))), true)
+          const woke = Effect.flatMap(FiberRef.get(currentStop), (stop) =>
+            stop === undefined
+              ? sleep
+              // Interruptible even inside a request's uninterruptible send: the loser must end.
+              : Effect.raceFirst(Effect.interruptible(sleep), Effect.interruptible(Effect.as(stop, false))))
           return [
             Effect.flatMap(
-              FiberRef.get(currentStop),
-              (stop) =>
-                stop === undefined ? Effect.zipRight(wait, reserve) : Effect.flatMap(
-                  // Interruptible even inside a request's uninterruptible send: the loser must end.
-                  Effect.raceFirst(
-                    Effect.interruptible(Effect.as(wait, true)),
-                    Effect.interruptible(Effect.as(stop, false))
-                  ),
-                  (woke) =>
-                    woke ? reserve : Effect.succeed(0)
-                )
+              Effect.ensuring(woke, Ref.update(state, (after) => ({ ...after, waiting: after.waiting - 1 }))),
+              (slotComing) =>
+                slotComing ? reserve : Effect.succeed(0)
             ),
             { ...s, waiting: s.waiting + 1 }
           ]

@@ -7,7 +7,8 @@
  * Run: pnpm --filter @unrate/bench exec tsx src/profile.ts [batch|cli]
  * (`batch`: through `Batch.run`, no journal; `cli`: the whole `unrate delete`
  * process, bundled as `bench:speed` runs it, journal on, under `node --cpu-prof`;
- * PROFILE_FLAGS=0 runs it without the command's V8 heap flags)
+ * PROFILE_FLAGS=0 runs it without the command's V8 heap flags, PROFILE_JOURNAL=0 with `--no-journal`;
+ * PROFILE_OUT=file.json also keeps the raw profile)
  *
  * @since 0.1.0
  */
@@ -75,7 +76,8 @@ const command = async (): Promise<{ profile: Profile; seconds: number; bundled: 
     const file = Path.join(dir, "ids.txt")
     Fs.writeFileSync(file, (await seed(total)).join("\n") + "\n")
     const started = performance.now()
-    const args = ["delete", "library-songs", "--ids-file", file, "--journal", Path.join(dir, "journal.jsonl")]
+    const journal = process.env.PROFILE_JOURNAL === "0" ? ["--no-journal"] : ["--journal", Path.join(dir, "journal.jsonl")]
+    const args = ["delete", "library-songs", "--ids-file", file, ...journal]
     const flags = process.env.PROFILE_FLAGS === "0" ? ["--max-semi-space-size=16", "--no-optimize-for-size"] : []
     ChildProcess.execFileSync(process.execPath, [
       "--cpu-prof",
@@ -106,6 +108,7 @@ const command = async (): Promise<{ profile: Profile; seconds: number; bundled: 
 }
 
 const { bundled, profile, seconds } = await (mode === "cli" ? command() : inProcess())
+if (process.env.PROFILE_OUT) Fs.writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile))
 await emulator.stop()
 
 /** A bundle's lines mapped back to the source files esbuild names in its `// path` comments. */

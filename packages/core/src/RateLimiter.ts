@@ -405,7 +405,10 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
             { ...s, waiting: s.waiting + 1 }
           ]
         }
-        return [Effect.succeed(slot - now), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
+        // The clock counts whole milliseconds: a slot less than one ahead is now (a sleep or a race would cost more
+        // than it paces; the next slots still move on, so the rate holds).
+        const wait = slot - now < 1 ? 0 : slot - now
+        return [Effect.succeed(wait), { ...s, nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }]
       })))
     const take = Effect.flatMap(reserve, (wait) =>
       wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)

@@ -88,6 +88,16 @@ describe("RateLimiter", () => {
       assert.strictEqual(times.length, 20)
     }))
 
+  it.effect("a slot less than a millisecond ahead is free now; past that, the rate still holds", () =>
+    Effect.gen(function*() {
+      // 2,000 a second: a slot every half millisecond, on a clock that counts whole ones.
+      const limiter = yield* RateLimiter.make({ rate: 2000 })
+      const waits: Array<number> = []
+      for (let i = 0; i < 200; i++) waits.push(yield* limiter.reserve!)
+      assert.deepStrictEqual(waits.slice(0, 4), [0, 0, 1, 1.5])
+      assert.strictEqual(waits[199], 99.5)
+    }))
+
   it.effect("a 429 seen by one fiber slows every fiber, then the rate recovers", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.make({ rate: 100, increase: 0.01 })

@@ -70,11 +70,6 @@ const idError = (kind: RatingKind, id: string, operation: Operation): InvalidId 
     : undefined
 }
 
-const checkId = (kind: RatingKind, id: string, operation: Operation): Effect.Effect<void, RatingsError> => {
-  const error = idError(kind, id, operation)
-  return error === undefined ? Effect.void : Effect.fail(error)
-}
-
 const validate = (
   operation: Operation,
   kind: RatingKind,
@@ -240,7 +235,7 @@ const makeResolver = (backend: RatingsBackend, send: Client["send"]) =>
           Effect.flatMap((exit) => Request.complete(first, exit))
         )
       }
-      const ids = Arr.dedupe(group.map((request) => request.id))
+      const ids = Array.from(new Set(group.map((request) => request.id)))
       return Effect.forEach(Arr.chunksOf(ids, batchSize), (chunk) => {
         const lookup = new GetRatings({ kind: first.kind, ids: chunk, ...dropUndefined(first) }, trusted)
         return Effect.exit(send({ count: 0 }, backend.getRatings(lookup))).pipe(
@@ -303,12 +298,16 @@ const setRating = (client: Client) => (kind: RatingKind, id: string, value: Rati
       ))
 
 const getRatings = (client: Client) => (kind: RatingKind, ids: Iterable<string>, options?: RequestOptions) => {
-  const unique = Arr.dedupe(ids)
+  // A Set, not Arr.dedupe: that compares every pair (with Equal), 5,000 comparisons per 100 ids.
+  const unique = Array.from(new Set(ids))
   const attributes = { "unrate.operation": "getMany", "unrate.kind": kind, "unrate.ids_count": unique.length }
   return traced("unrate.getRatings", attributes, 200, (attempts) =>
     Effect.gen(function*() {
       const language = dropUndefined({ language: yield* validate("getMany", kind, options) })
-      yield* Effect.forEach(unique, (id) => checkId(kind, id, "getMany"), { discard: true })
+      for (const id of unique) {
+        const error = idError(kind, id, "getMany")
+        if (error !== undefined) return yield* Effect.fail(error)
+      }
       const pages = yield* Effect.forEach(
         Arr.chunksOf(unique, batchSize),
         (chunk) =>

@@ -83,7 +83,8 @@ const deleteItems = <E, R>(state: State, targets: Stream.Stream<Target, E, R>, o
     const language = options.language === undefined ? {} : { language: options.language }
     return classified.pipe(
       Stream.grouped(100),
-      Stream.mapEffect(makeLookup(service, state, language, begun)),
+      // The next hundred are looked up while the workers send the last: no wait for a GET between them.
+      Stream.mapEffect(makeLookup(service, state, language, begun), { concurrency: 2 }),
       Stream.flattenIterables
     )
   })

@@ -28,7 +28,11 @@ const lookUp = (
 ): Effect.Effect<Found> =>
   Effect.gen(function*() {
     const byKind = new Map<Target["kind"], Array<Target>>()
-    for (const target of targets) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target])
+    for (const target of targets) {
+      const group = byKind.get(target.kind)
+      if (group === undefined) byKind.set(target.kind, [target])
+      else group.push(target)
+    }
     const found: Found = { values: new Map(), errors: new Map() }
     for (const [kind, group] of byKind) {
       const answer = yield* Effect.raceFirst(

@@ -259,6 +259,9 @@ const makeExecute = (options: HttpBackendOptions) => {
 const withLanguage = (language: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
   language === undefined ? request : HttpClientRequest.setUrlParam(request, "l", language)
 
+/** Ratings built from a decoded answer and a validated request: checked already, not again per rating. */
+const checked = { disableValidation: true } as const
+
 const decodeRatings = ({ body, status }: Answer, context: Context) =>
   Effect.flatMap(parseJson(body, status, context), (json) =>
     Effect.mapError(
@@ -271,7 +274,7 @@ const decodeRating = (answer: Answer, context: Context & { readonly id: string }
     const first = decoded.data[0]
     return first === undefined
       ? Effect.fail(unexpected(context, answer.status, "the RatingsResponse holds no rating"))
-      : Effect.succeed(new Rating({ kind: context.kind, id: context.id, value: first.attributes.value }))
+      : Effect.succeed(new Rating({ kind: context.kind, id: context.id, value: first.attributes.value }, checked))
   })
 
 const decodePage = ({ body, status }: Answer, context: Context) =>
@@ -307,7 +310,7 @@ export const makeBackend = (options: HttpBackendOptions): RatingsBackend => {
         Effect.flatMap((answer) => decodeRatings(answer, context)),
         Effect.map((response) =>
           response.data.map((resource) =>
-            new Rating({ kind: request.kind, id: resource.id, value: resource.attributes.value })
+            new Rating({ kind: request.kind, id: resource.id, value: resource.attributes.value }, checked)
           )
         )
       )

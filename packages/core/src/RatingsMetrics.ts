@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import * as Metric from "effect/Metric"
-import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as keys from "./internal/metricKeys.js"
 
 /**
  * Calls of the service, by operation and final status (after retries).
@@ -20,9 +20,7 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
  * @since 0.1.0
  * @category metrics
  */
-export const requests: Metric.Metric.Counter<number> = Metric.counter("unrate_requests_total", {
-  description: "Apple Music ratings calls by operation and final status"
-})
+export const requests: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.requests)
 
 /**
  * Retries (attempts beyond the first), by operation.
@@ -30,9 +28,7 @@ export const requests: Metric.Metric.Counter<number> = Metric.counter("unrate_re
  * @since 0.1.0
  * @category metrics
  */
-export const retries: Metric.Metric.Counter<number> = Metric.counter("unrate_retries_total", {
-  description: "Apple Music ratings attempts beyond the first, by operation"
-})
+export const retries: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.retries)
 
 /**
  * How long calls took, retries and waits for the rate limiter included, by operation.
@@ -40,8 +36,4 @@ export const retries: Metric.Metric.Counter<number> = Metric.counter("unrate_ret
  * @since 0.1.0
  * @category metrics
  */
-export const duration: Metric.Metric.Histogram<number> = Metric.histogram(
-  "unrate_request_duration_ms",
-  MetricBoundaries.exponential({ start: 1, factor: 2, count: 16 }),
-  "Apple Music ratings call duration in milliseconds, by operation"
-)
+export const duration: Metric.Metric.Histogram<number> = Metric.fromMetricKey(keys.duration)

@@ -10,6 +10,8 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
+import * as MetricKey from "effect/MetricKey"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
@@ -27,11 +29,11 @@ import type { RatingsBackend } from "../RatingRequest.js"
 import { DeleteRating, GetRating, GetRatings, ListLibraryPage, SetRating } from "../RatingRequest.js"
 import type { Operation, RatingsError } from "../RatingsError.js"
 import { InvalidId, InvalidInput, NotFound, UnexpectedResponse } from "../RatingsError.js"
-import * as RatingsMetrics from "../RatingsMetrics.js"
 import { isRatingValue } from "../RatingValue.js"
 import type { RatingValue } from "../RatingValue.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as attemptsHook from "./attempts.js"
+import * as metricKeys from "./metricKeys.js"
 
 /** @internal */
 export const defaultRate = 20
@@ -100,8 +102,8 @@ const metricsFor = (operation: string) => {
   let found = tagged.get(operation)
   if (found === undefined) {
     found = {
-      retries: Metric.tagged(RatingsMetrics.retries, "operation", operation),
-      duration: Metric.tagged(RatingsMetrics.duration, "operation", operation),
+      retries: Metric.fromMetricKey(MetricKey.tagged(metricKeys.retries, "operation", operation)),
+      duration: Metric.fromMetricKey(MetricKey.tagged(metricKeys.duration, "operation", operation)),
       requests: new Map()
     }
     tagged.set(operation, found)
@@ -113,7 +115,12 @@ const requestsFor = (operation: string, status: number | string) => {
   const metrics = metricsFor(operation)
   let counter = metrics.requests.get(status)
   if (counter === undefined) {
-    counter = Metric.tagged(Metric.tagged(RatingsMetrics.requests, "operation", operation), "status", String(status))
+    counter = Metric.fromMetricKey(
+      MetricKey.taggedWithLabels(metricKeys.requests, [
+        MetricLabel.make("operation", operation),
+        MetricLabel.make("status", String(status))
+      ])
+    )
     metrics.requests.set(status, counter)
   }
   return counter

@@ -102,7 +102,7 @@ try {
 const section = `### The command's V8 flags
 
 \`unrate delete --dry-run\` with a journal over ${n.toLocaleString("en")} ids, the command as it ships (bin.ts starts
-batches with \`--max-semi-space-size=1 --optimize-for-size\`) and its \`main\` started without the flags, each
+batches with \`--heap-growing-percent=10 --semi-space-growth-factor=1\`) and its \`main\` started without the flags, each
 in its own process under plain \`node\`; peak RSS and the process's CPU time (user + system). Machine: ${machine()}.
 
 | ids | V8 flags | peak RSS (MB) | CPU seconds |

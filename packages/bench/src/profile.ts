@@ -72,20 +72,22 @@ const inProcess = async (): Promise<{ profile: Profile; seconds: number; bundled
 const command = async (): Promise<{ profile: Profile; seconds: number; bundled: ReadonlyArray<string> }> => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-profile-"))
   const bundle = await bundleCli(`unrate-profile-${process.pid}`)
+  // bin.ts sets its V8 flags after node has read its own: without them means the calls cut out of the bundle.
+  if (process.env.PROFILE_FLAGS === "0") {
+    Fs.writeFileSync(bundle, Fs.readFileSync(bundle, "utf8").replace(/V8\.setFlagsFromString\("[^"]*"\);?/g, ""))
+  }
   try {
     const file = Path.join(dir, "ids.txt")
     Fs.writeFileSync(file, (await seed(total)).join("\n") + "\n")
     const started = performance.now()
     const journal = process.env.PROFILE_JOURNAL === "0" ? ["--no-journal"] : ["--journal", Path.join(dir, "journal.jsonl")]
     const args = ["delete", "library-songs", "--ids-file", file, ...journal]
-    const flags = process.env.PROFILE_FLAGS === "0" ? ["--max-semi-space-size=16", "--no-optimize-for-size"] : []
     ChildProcess.execFileSync(process.execPath, [
       "--cpu-prof",
       "--cpu-prof-dir",
       dir,
       "--cpu-prof-interval",
       "200",
-      ...flags,
       bundle,
       ...args,
       "--concurrency",

@@ -80,7 +80,9 @@ const command = async (): Promise<{ profile: Profile; seconds: number; bundled: 
     const file = Path.join(dir, "ids.txt")
     Fs.writeFileSync(file, (await seed(total)).join("\n") + "\n")
     const started = performance.now()
-    const journal = process.env.PROFILE_JOURNAL === "0" ? ["--no-journal"] : ["--journal", Path.join(dir, "journal.jsonl")]
+    const journal = process.env.PROFILE_JOURNAL === "0"
+      ? ["--no-journal"]
+      : ["--journal", Path.join(dir, "journal.jsonl")]
     const args = ["delete", "library-songs", "--ids-file", file, ...journal]
     ChildProcess.execFileSync(process.execPath, [
       "--cpu-prof",

@@ -7,9 +7,9 @@
  * collection) and a young generation that grows to 16 MB a semi-space, the
  * heap of a million-id batch swells to about 190 MB of mostly garbage. The
  * old generation growing by only 10 % over what survives, and the young one
- * kept at its starting size, hold it near 125 MB, at about 15 % more CPU time
- * on a dry run (`pnpm --filter @unrate/bench bench:memory-flags`) and on real
- * deletes without a rate limit (`bench:speed cli cli-parts`), which a
+ * kept at its starting size, hold it near 125 MB, at 13–26 % more CPU time
+ * on a dry run (`pnpm --filter @unrate/bench bench:memory-flags`) and 10–25 %
+ * on real deletes without a rate limit (`bench:speed cli cli-parts`), which a
  * rate-limited run never notices. Only flags V8 reads as it goes work here:
  * the semi-space's size is fixed when the heap is made, before this runs
  * (`--max-semi-space-size=1`, set here before, did nothing; what kept the heap

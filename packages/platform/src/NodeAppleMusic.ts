@@ -24,10 +24,10 @@ import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Undici from "undici"
 import * as AppleMusicClient from "./AppleMusicClient.js"
 import type * as AppleMusicConfig from "./AppleMusicConfig.js"
 import * as UndiciClient from "./internal/undiciClient.js"
+import { Agent } from "./internal/undiciParts.js"
 
 /**
  * The service with the given options over Node's undici HttpClient.
@@ -54,7 +54,7 @@ const undiciClient = (timeout: Duration.DurationInput | undefined) => {
     HttpClient.HttpClient,
     Effect.map(
       Effect.acquireRelease(
-        Effect.sync(() => new Undici.Agent({ connect: { timeout: millis } })),
+        Effect.sync(() => new Agent({ connect: { timeout: millis } })),
         (agent) => Effect.promise(() => agent.destroy())
       ),
       (agent) => UndiciClient.make(agent, millis)

@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type * as Undici from "undici"
+import * as UndiciParts from "./undiciParts.js"
 
 /**
  * The tracer of a runtime nobody configured: spans made with it go nowhere, so
@@ -112,7 +113,7 @@ const send = (
   }
   return Effect.async((resume) => {
     const controller = new Abort()
-    dispatcher.request({
+    UndiciParts.request(dispatcher, {
       method: request.method,
       origin: where.right.origin,
       path: where.right.path,

@@ -159,3 +159,31 @@ describe("Journal (write-ahead)", () => {
       assert.deepStrictEqual([summary.stoppedBy, summary.absent, summary.requests], ["Interrupted", 100, 1])
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 })
+
+describe("Journal.makeTargetSet", () => {
+  it("answers like a Set of the same keys while it grows past 100,000 keys, with deletes and re-adds", () => {
+    const set = Journal.makeTargetSet()
+    const reference = new Set<string>()
+    const keys = Array.from({ length: 120_000 }, (_, i) => Journal.key("library-songs", `i.${i.toString(36)}`))
+    keys.forEach((k, i) => {
+      set.add(k)
+      reference.add(k)
+      if (i % 3 === 0) set.add(k)
+      if (i % 7 === 0) {
+        set.delete(k)
+        reference.delete(k)
+      }
+      if (i % 14 === 0) {
+        set.add(k)
+        reference.add(k)
+      }
+    })
+    assert.strictEqual(set.size, reference.size)
+    const wrong = keys.filter((k) => set.has(k) !== reference.has(k))
+    assert.deepStrictEqual(wrong, [])
+    const never = Array.from({ length: 10_000 }, (_, i) => Journal.key("library-songs", `i.never${i}`))
+    assert.deepStrictEqual(never.filter((k) => set.has(k)), [])
+    set.delete(never[0]!)
+    assert.strictEqual(set.size, reference.size)
+  })
+})

@@ -1,25 +1,16 @@
 /**
- * A set of strings kept as 64-bit fingerprints in typed arrays: 8 bytes a key
- * (16 at the most, while growing) instead of a string and a hash-table entry,
- * so remembering a million targets costs about 16 MB. Two keys share a
+ * A set of strings kept as 64-bit fingerprints in typed arrays: 9 bytes a
+ * slot, at most half the slots used, instead of a string and a hash-table
+ * entry, so remembering a million targets costs about 16 MB. Two keys share a
  * fingerprint with a probability near n² / 2⁶⁵ (about 3 in 100 million for a
- * million keys).
+ * million keys). The fingerprints are spread over 256 tables that grow one at
+ * a time: growing copies 1/256 of the set, never the whole set beside itself.
  *
  * @internal
  */
 export class KeySet {
-  private hi: Uint32Array
-  private lo: Uint32Array
-  private state: Uint8Array
-  private used = 0
+  private readonly tables: Array<Table | undefined> = new Array(shards)
   private live = 0
-
-  constructor(capacity = 1024) {
-    const size = 2 ** Math.ceil(Math.log2(Math.max(16, capacity * 2)))
-    this.hi = new Uint32Array(size)
-    this.lo = new Uint32Array(size)
-    this.state = new Uint8Array(size)
-  }
 
   get size(): number {
     return this.live
@@ -27,27 +18,57 @@ export class KeySet {
 
   has(key: string): boolean {
     const [hi, lo] = fingerprint(key)
-    return this.state[this.find(hi, lo)] === FULL
+    return this.tables[hi >>> shardShift]?.has(hi, lo) ?? false
   }
 
   add(key: string): void {
     const [hi, lo] = fingerprint(key)
+    const shard = hi >>> shardShift
+    const table = this.tables[shard] ?? (this.tables[shard] = new Table())
+    if (table.add(hi, lo)) this.live++
+  }
+
+  delete(key: string): void {
+    const [hi, lo] = fingerprint(key)
+    if (this.tables[hi >>> shardShift]?.delete(hi, lo) === true) this.live--
+  }
+}
+
+const shards = 256
+const shardShift = 24
+
+/** One open-addressing table (linear probing) of fingerprints. */
+class Table {
+  private hi = new Uint32Array(16)
+  private lo = new Uint32Array(16)
+  private state = new Uint8Array(16)
+  private used = 0
+  private live = 0
+
+  has(hi: number, lo: number): boolean {
+    return this.state[this.find(hi, lo)] === FULL
+  }
+
+  /** True when the fingerprint was not there before. */
+  add(hi: number, lo: number): boolean {
     const slot = this.find(hi, lo)
-    if (this.state[slot] === FULL) return
+    if (this.state[slot] === FULL) return false
     if (this.state[slot] === EMPTY) this.used++
     this.hi[slot] = hi
     this.lo[slot] = lo
     this.state[slot] = FULL
     this.live++
     if (this.used * 2 > this.state.length) this.grow()
+    return true
   }
 
-  delete(key: string): void {
-    const [hi, lo] = fingerprint(key)
+  /** True when the fingerprint was there. */
+  delete(hi: number, lo: number): boolean {
     const slot = this.find(hi, lo)
-    if (this.state[slot] !== FULL) return
+    if (this.state[slot] !== FULL) return false
     this.state[slot] = DELETED
     this.live--
+    return true
   }
 
   /** The slot holding the fingerprint, else the first reusable slot on its probe path. */

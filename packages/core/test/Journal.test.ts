@@ -160,6 +160,64 @@ describe("Journal (write-ahead)", () => {
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 })
 
+describe("Journal.appendAll", () => {
+  it.effect("a journal with appendAll takes each outcome with the next intent: one write a request, intent first", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(["i.a", "i.b", "i.c"]))
+      const lines: Array<Journal.Entry> = []
+      const writes: Array<ReadonlyArray<string>> = []
+      const written = (entries: ReadonlyArray<Journal.Entry>) =>
+        Effect.sync(() => {
+          writes.push(entries.map((entry) => `${entry.outcome} ${entry.id}`))
+          lines.push(...entries)
+        })
+      const journal: Journal.Journal = {
+        location: "counted",
+        entries: Stream.suspend(() => Stream.fromIterable([...lines])),
+        append: (entry) => written([entry]),
+        appendAll: written
+      }
+      const summary = yield* Batch.run(songs(["i.a", "i.b", "i.c"], -1), { journal, concurrency: 1 })
+      assert.strictEqual(summary.deleted, 3)
+      assert.deepStrictEqual(writes, [
+        ["intent i.a"],
+        ["deleted i.a", "intent i.b"],
+        ["deleted i.b", "intent i.c"],
+        ["deleted i.c"]
+      ])
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("an outcome no intent follows is written within 100 ms, and the last ones when the batch is interrupted", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(ids(3)))
+      const journal = yield* Journal.memory()
+      const written = () => journal.lines.map((entry) => `${entry.outcome} ${entry.id}`)
+      // One request every 10 seconds: after the first DELETE, no intent comes for 10 seconds.
+      const fiber = yield* Effect.fork(
+        Batch.run(songs(ids(3), -1), { rate: 0.1, fixedRate: true, concurrency: 1, journal })
+      )
+      yield* TestClock.adjust("50 millis")
+      assert.deepStrictEqual(written(), ["intent i.song0"])
+      yield* TestClock.adjust("50 millis")
+      assert.deepStrictEqual(written(), ["intent i.song0", "deleted i.song0"])
+      yield* TestClock.adjust("9900 millis")
+      assert.deepStrictEqual(written(), ["intent i.song0", "deleted i.song0", "intent i.song1"])
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(written(), ["intent i.song0", "deleted i.song0", "intent i.song1", "deleted i.song1"])
+      assert.strictEqual(yield* store.count(), 1)
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
+  it.effect("a journal spread from a built one has no appendAll: its own append sees every entry", () =>
+    Effect.gen(function*() {
+      const memory = yield* Journal.memory()
+      assert.isFunction(memory.appendAll)
+      const spread: Journal.Journal = { ...memory, append: memory.append }
+      assert.isUndefined(spread.appendAll)
+    }))
+})
+
 describe("Journal.makeTargetSet", () => {
   it("answers like a Set of the same keys while it grows past 100,000 keys, with deletes and re-adds", () => {
     const set = Journal.makeTargetSet()

@@ -86,11 +86,16 @@ export const make = (
     const header: Journal.Header = { journal: "unrate", version: Journal.formatVersion, created }
     const append = yield* appender(file, options.sync ?? true, size, fail)
     if (size === 0) yield* append(`${JSON.stringify(header)}\n`)
-    return {
+    const line = (entry: Journal.Entry) => `${JSON.stringify(encodeEntry(entry))}\n`
+    const journal: Journal.Journal = {
       location: path,
       entries: read(fs, path, fail),
-      append: (entry) => Effect.suspend(() => append(`${JSON.stringify(encodeEntry(entry))}\n`))
+      append: (entry) => Effect.suspend(() => append(line(entry)))
     }
+    // Not enumerable: a journal spread from this one keeps its own `append` for every entry.
+    return Object.defineProperty(journal, "appendAll", {
+      value: (entries: ReadonlyArray<Journal.Entry>) => Effect.suspend(() => append(entries.map(line).join("")))
+    })
   })
 
 const isHeader = (line: string): boolean => Either.isRight(decodeHeader(line))

@@ -225,6 +225,36 @@ describe("JournalFile", () => {
       assert.isBelow(calls.syncs, 200 / 4, `${calls.syncs} syncs for 200 appends, 32 at a time`)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+  it.scoped("appendAll writes its entries in order with one write and one sync; a spread copy has no appendAll", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const calls = { writes: 0, syncs: 0 }
+      const counting = FileSystem.FileSystem.of({
+        ...fs,
+        open: (p, options) =>
+          Effect.map(fs.open(p, options), (opened) =>
+            Object.create(opened, {
+              writeAll: {
+                value: (bytes: Uint8Array) =>
+                  Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
+              },
+              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
+            }) as FileSystem.File)
+      })
+      const file = path()
+      const entries = [entry("i.a"), entry("i.b", "intent"), entry("i.c", "absent")]
+      const spread = yield* Effect.gen(function*() {
+        const journal = yield* JournalFile.make(file)
+        const before = { ...calls }
+        yield* journal.appendAll!(entries)
+        assert.deepStrictEqual([calls.writes - before.writes, calls.syncs - before.syncs], [1, 1])
+        return { ...journal }
+      }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
+      const lines = Fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(1)
+      assert.deepStrictEqual(lines.map((line) => JSON.parse(line)), entries)
+      assert.isUndefined(spread.appendAll)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
   it.scoped("a write that fails halfway fails its group's appends and is cut back off; the next append is whole", () =>
     Effect.gen(function*() {
       const file = path()

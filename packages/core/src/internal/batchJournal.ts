@@ -11,10 +11,12 @@ import { key } from "../Journal.js"
  *
  * @internal
  */
-export const appendDurably = (journal: Journal, entry: Entry): Effect.Effect<void, JournalError> => {
-  const append = journal.append(entry)
-  return Effect.catchAll(append, () => Effect.retry(append, Schedule.recurs(1)))
-}
+export const appendDurably = (journal: Journal, entry: Entry): Effect.Effect<void, JournalError> =>
+  durably(journal.append(entry))
+
+/** Any append (one entry or several), retried as {@link appendDurably} retries. @internal */
+export const durably = (append: Effect.Effect<void, JournalError>): Effect.Effect<void, JournalError> =>
+  Effect.catchAll(append, () => Effect.retry(append, Schedule.recurs(1)))
 
 /** @internal */
 export const unrecordedOf = (entry: Entry): Unrecorded => ({

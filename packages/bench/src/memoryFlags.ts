@@ -1,5 +1,5 @@
 /**
- * What the `unrate` command's V8 heap flags buy: 1,000,000 valid and
+ * What the `unrate` command's V8 heap flag buys: 1,000,000 valid and
  * 1,000,000 invalid ids through `unrate delete --dry-run` with a journal, the
  * command as it ships (bin.ts, which sets the flags for batches) and its
  * `main` started without them, each in its own process; peak RSS and CPU time.
@@ -102,7 +102,7 @@ try {
 const section = `### The command's V8 flags
 
 \`unrate delete --dry-run\` with a journal over ${n.toLocaleString("en")} ids, the command as it ships (bin.ts starts
-batches with \`--heap-growing-percent=10 --semi-space-growth-factor=1\`) and its \`main\` started without the flags, each
+batches with \`--heap-growing-percent=10\`) and its \`main\` started without the flag, each
 in its own process under plain \`node\`; peak RSS and the process's CPU time (user + system). Machine: ${machine()}.
 
 | ids | V8 flags | peak RSS (MB) | CPU seconds |

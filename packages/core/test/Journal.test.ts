@@ -209,6 +209,23 @@ describe("Journal.appendAll", () => {
       assert.strictEqual(yield* store.count(), 1)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  it.effect("at most 256 outcomes wait for an intent: a dry run of 1,000 writes them 256 at a time, not all at the end", () =>
+    Effect.gen(function*() {
+      const journal = yield* Journal.memory()
+      const sizes: Array<number> = []
+      const summary = yield* Batch.run(songs(ids(1000), -1), {
+        dryRun: true,
+        concurrency: 1,
+        journal: Object.assign({}, journal, {
+          appendAll: (entries: ReadonlyArray<Journal.Entry>) =>
+            Effect.zipRight(Effect.sync(() => void sizes.push(entries.length)), journal.appendAll!(entries))
+        })
+      })
+      assert.strictEqual(summary.planned, 1000)
+      assert.deepStrictEqual(sizes, [256, 256, 256, 232])
+      assert.strictEqual(journal.lines.filter((entry) => entry.outcome === "planned").length, 1000)
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
   it.effect("a journal spread from a built one has no appendAll: its own append sees every entry", () =>
     Effect.gen(function*() {
       const memory = yield* Journal.memory()

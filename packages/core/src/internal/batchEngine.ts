@@ -55,13 +55,17 @@ const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toI
 /** The longest an outcome waits for an intent to be written with. */
 const outcomeDelay = Duration.millis(100)
 
+/** The most outcomes waiting for an intent: the worker that would add one more writes them all and waits. */
+const maxUnwritten = 256
+
 /**
  * Records outcomes (counts, journal, `onOutcome`) and makes intents durable.
  * A journal with `appendAll` takes each outcome with the next intent (of any
  * worker), within {@link outcomeDelay}, or at the end: one durable write a
- * request instead of two. An outcome not yet written loses nothing if the
- * process dies: its intent is in the journal, so a resume looks the target up
- * and a restore puts it back.
+ * request instead of two; at most {@link maxUnwritten} outcomes wait, so
+ * memory stays bounded however fast outcomes come. An outcome not yet written
+ * loses nothing if the process dies: its intent is in the journal, so a
+ * resume looks the target up and a restore puts it back.
  */
 const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
   const journal = options.journal
@@ -87,13 +91,16 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
       )
     )
   }
+  /** Writes the outcomes still waiting for an intent. */
+  const flush: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => writeAll(undefined)))
   const onOutcome = options.onOutcome
   const journaled = (outcome: Outcome) => (at: string): Effect.Effect<void> => {
     const entry = action.entryOf(outcome, at)
     if (journal === undefined || entry === undefined) return Effect.void
     if (appendAll === undefined) return Effect.catchAll(journalOf.appendDurably(journal, entry), failed(entry, true))
     unwritten.push(entry)
-    return Effect.void
+    // Without intents to ride with (a dry run, lookups settling many), the outcomes still wait for the disk.
+    return unwritten.length < maxUnwritten ? Effect.void : flush
   }
   // Plain effects, no generator: this runs once per target.
   const record = (outcome: Outcome): Effect.Effect<void> => {
@@ -111,8 +118,6 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
         Effect.catchAll((error) => Effect.as(failed(entry, false)(error), false))
       )
     })
-  /** Writes the outcomes still waiting for an intent. */
-  const flush: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => writeAll(undefined)))
   /** Runs the workers, writing waiting outcomes every {@link outcomeDelay} and once the workers are done or interrupted. */
   const writing = <A, E, R>(workers: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     appendAll === undefined

@@ -158,7 +158,7 @@ const section = `## Memory at scale
 
 Ids read from a file (one per line) through the batch engine with a JSON Lines journal, each run in its own
 process under plain \`node\` (bundled with esbuild: no TypeScript loader in the process). The first rows run the
-\`unrate\` command itself, which starts V8 with slower old-generation growth and a young generation that does not grow (see
+\`unrate\` command itself, which starts V8 with slower old-generation growth (see
 \`packages/cli/src/bin.ts\`); the last rows run \`Batch.run\` in a script with V8's default heap settings, which
 let the heap fill with garbage before collecting it. Peak RSS is the process's maximum resident set; the samples
 are RSS at a quarter, half, three quarters and the end of the run. Machine: ${machine()}.

@@ -4,10 +4,11 @@
  *
  * A batch allocates many short-lived objects; with V8's default heap growth
  * (the old generation let grow to several times what survived the last full
- * collection) the heap of a million-id batch swells to about 190 MB of mostly
+ * collection) the heap of a million-id batch swells to 180–210 MB of mostly
  * garbage. The old generation growing by only 10 % over what survives holds
- * it under 140 MB (`pnpm --filter @unrate/bench bench:memory-flags`), at a
- * small CPU cost: V8 reads this flag as it goes. The young generation's size
+ * it near 140 MB (`pnpm --filter @unrate/bench bench:memory-flags`), at up to
+ * a third more CPU on a dry run and none measurable on real deletes; V8 reads
+ * this flag as it goes. The young generation's size
  * is left alone: keeping it at its starting size (`--semi-space-growth-factor=1`)
  * saved another 15 MB but cost 15–25 % more CPU on real deletes, and the
  * semi-space's size flags are read only when the heap is made, before this

@@ -3,7 +3,8 @@
  * (`{"journal":"unrate","version":2,…}`), then one entry per line, readable
  * with `jq`, created with mode 0600. Every append is written and synced
  * (fsync) before it completes, concurrent appends sharing one write and one
- * sync (group commit). One run at a time: `<path>.lock` holds the pid of the process using
+ * sync (group commit); `appendAll` writes several entries as one (a batch
+ * writes each outcome with the next intent). One run at a time: `<path>.lock` holds the pid of the process using
  * the journal; the lock of a process that is gone is taken over, and a file
  * there that is not an unrate lock is never removed. An existing file is
  * checked before anything touches it: a file that is not a journal is

@@ -29,6 +29,23 @@ const lockPid = (file: string): number => JSON.parse(Fs.readFileSync(`${file}.lo
 
 const path = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-journal-")), "journal.jsonl")
 
+/** A file system whose files count their writes and syncs. */
+const countingWrites = (fs: FileSystem.FileSystem) => {
+  const calls = { writes: 0, syncs: 0 }
+  const counting = FileSystem.FileSystem.of({
+    ...fs,
+    open: (p, options) =>
+      Effect.map(fs.open(p, options), (opened) =>
+        Object.create(opened, {
+          writeAll: {
+            value: (bytes: Uint8Array) => Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
+          },
+          sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
+        }) as FileSystem.File)
+  })
+  return { calls, counting }
+}
+
 describe("JournalFile", () => {
   it.scoped("writes JSON Lines with mode 0600 and reads them back", () =>
     Effect.gen(function*() {
@@ -202,20 +219,7 @@ describe("JournalFile", () => {
     }).pipe(Effect.provide(NodeFileSystem.layer)))
   it.scoped("each group of concurrent appends is one write and one sync", () =>
     Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      const calls = { writes: 0, syncs: 0 }
-      const counting = FileSystem.FileSystem.of({
-        ...fs,
-        open: (p, options) =>
-          Effect.map(fs.open(p, options), (opened) =>
-            Object.create(opened, {
-              writeAll: {
-                value: (bytes: Uint8Array) =>
-                  Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
-              },
-              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
-            }) as FileSystem.File)
-      })
+      const { calls, counting } = countingWrites(yield* FileSystem.FileSystem)
       const ids = Array.from({ length: 200 }, (_, i) => `i.${i}`)
       yield* Effect.gen(function*() {
         const journal = yield* JournalFile.make(path())
@@ -227,20 +231,7 @@ describe("JournalFile", () => {
 
   it.scoped("appendAll writes its entries in order with one write and one sync; a spread copy has no appendAll", () =>
     Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      const calls = { writes: 0, syncs: 0 }
-      const counting = FileSystem.FileSystem.of({
-        ...fs,
-        open: (p, options) =>
-          Effect.map(fs.open(p, options), (opened) =>
-            Object.create(opened, {
-              writeAll: {
-                value: (bytes: Uint8Array) =>
-                  Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
-              },
-              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
-            }) as FileSystem.File)
-      })
+      const { calls, counting } = countingWrites(yield* FileSystem.FileSystem)
       const file = path()
       const entries = [entry("i.a"), entry("i.b", "intent"), entry("i.c", "absent")]
       const spread = yield* Effect.gen(function*() {

@@ -284,7 +284,11 @@ export interface Options {
   readonly language?: string | undefined
   /** How many targets there are, for the ETA. */
   readonly total?: number | undefined
-  /** Called with every outcome as it lands. */
+  /**
+   * Called with every outcome as it lands. With a journal that has
+   * `appendAll`, the outcome may not be in the journal yet: it is written
+   * with the next intent, within 100 ms, or when the batch ends.
+   */
   readonly onOutcome?: ((outcome: Outcome) => Effect.Effect<void>) | undefined
   /** Called with a snapshot every `progressInterval`, and once at the end. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
@@ -399,7 +403,8 @@ export interface RestoreOptions extends
    */
   readonly dryRun?: boolean | undefined
   /**
-   * Called with every outcome as it lands: `Restored`, `Failed`, `Skipped` or `Planned`.
+   * Called with every outcome as it lands: `Restored`, `Failed`, `Skipped` or `Planned`
+   * (in the journal at once, or with the next intent when it has `appendAll`).
    *
    * @since 0.2.0
    */

@@ -184,38 +184,30 @@ describe("JournalFile", () => {
   it.scoped("every append is synced before it completes; concurrent appends share syncs (group commit)", () =>
     Effect.gen(function*() {
       const file = path()
-      const fs = yield* FileSystem.FileSystem
-      const syncs = { count: 0, unsyncedAppends: 0 }
-      const counting = FileSystem.FileSystem.of({
-        ...fs,
-        open: (p, options) =>
-          Effect.map(fs.open(p, options), (opened) =>
-            Object.create(opened, {
-              sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void syncs.count++)) }
-            }) as FileSystem.File)
-      })
+      const { calls, counting } = countingWrites(yield* FileSystem.FileSystem)
+      let unsyncedAppends = 0
       const ids = Array.from({ length: 200 }, (_, i) => `i.${i}`)
       yield* Effect.gen(function*() {
         const journal = yield* JournalFile.make(file)
-        const before = syncs.count
+        const before = calls.syncs
         yield* Effect.forEach(ids, (id) =>
           Effect.zipRight(
             journal.append(entry(id)),
-            Effect.sync(() => void (syncs.count === before ? syncs.unsyncedAppends++ : undefined))
+            Effect.sync(() => void (calls.syncs === before ? unsyncedAppends++ : undefined))
           ), { concurrency: 32 })
         const read = Chunk.toReadonlyArray(yield* Stream.runCollect(journal.entries))
         assert.deepStrictEqual(read.map((e) => e.id).sort(), [...ids].sort())
       }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
-      assert.strictEqual(syncs.unsyncedAppends, 0, "an append completed before any sync")
-      assert.isAtLeast(syncs.count, 2)
-      assert.isBelow(syncs.count, 200, `${syncs.count} syncs for 200 concurrent appends`)
+      assert.strictEqual(unsyncedAppends, 0, "an append completed before any sync")
+      assert.isAtLeast(calls.syncs, 2)
+      assert.isBelow(calls.syncs, 200, `${calls.syncs} syncs for 200 concurrent appends`)
       const unsynced = path()
-      const before = syncs.count
+      const before = calls.syncs
       yield* Effect.gen(function*() {
         const journal = yield* JournalFile.make(unsynced, { sync: false })
         yield* journal.append(entry("i.a"))
       }).pipe(Effect.provideService(FileSystem.FileSystem, counting))
-      assert.strictEqual(syncs.count, before)
+      assert.strictEqual(calls.syncs, before)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
   it.scoped("each group of concurrent appends is one write and one sync", () =>
     Effect.gen(function*() {

@@ -194,12 +194,19 @@ const prepaid = (limiter: RateLimiter.RateLimiter): RateLimiter.RateLimiter => (
   })
 })
 
-/** Sends with the worker's slot marked paid; the mark does not outlive the request. */
-const paidFor = <A, E>(send: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+/**
+ * Sends with the worker's slot marked paid, and answers how it ended; the mark
+ * does not outlive the request's answer. (A defect or an interruption ends the
+ * worker or the batch, and the mark with it.)
+ */
+const paidFor = <A, E>(send: Effect.Effect<A, E>): Effect.Effect<Either.Either<A, E>> =>
   Effect.flatMap(FiberRef.get(currentPrepaid), (found) => {
     const slot = found ?? { paid: false }
     slot.paid = true
-    const sent = Effect.ensuring(send, Effect.sync(() => void (slot.paid = false)))
+    const sent = Effect.map(Effect.either(send), (result) => {
+      slot.paid = false
+      return result
+    })
     return found === undefined ? Effect.zipRight(FiberRef.set(currentPrepaid, slot), sent) : sent
   })
 
@@ -232,14 +239,17 @@ const makeSendOne = (worker: Worker) =>
     /** After the answer: the outcome, a stop on a refused token, the record, the cap. Plain effects, once per target. */
     const settle = (target: Target) => (result: Either.Either<unknown, RatingsError>): Effect.Effect<void> => {
       const outcome = action.settle(target, result)
-      const done = Effect.zipRight(recorder.record(outcome), isDeletion(outcome) ? cap.afterDeletion : cap.release)
+      const recorded = recorder.record(outcome)
+      const done = cap.limited
+        ? Effect.zipRight(recorded, isDeletion(outcome) ? cap.afterDeletion : cap.release)
+        : recorded
       return outcome._tag === "Failed" && isAuthError(outcome.error)
         ? Effect.zipRight(stopWith(control, outcome.error._tag, outcome.error.message), done)
         : done
     }
     const send = (target: Target, first: boolean): Effect.Effect<void> => {
       const sent = action.send(service, target, request)
-      const answered = Effect.either(limiter === undefined ? sent : paidFor(sent))
+      const answered = limiter === undefined ? Effect.either(sent) : paidFor(sent)
       return Effect.flatMap(first ? Effect.zipLeft(answered, letOthersGo) : answered, settle(target))
     }
     const go = (target: Target, first: boolean, restore: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>) => {

@@ -193,7 +193,16 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       const url = yield* freshDatabase
       yield* Runners.startAll(3, { emulator, teamRate: 120, env: { UNRATE_PG_URL: url } })
       const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
+      // The team limiter's rate, read every 100 ms while the clean-ups run: the lowest it went.
+      let lowest = Infinity
+      const teamRate = Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make("default").rate())
       const statuses = yield* Effect.gen(function*() {
+        yield* teamRate.pipe(
+          Effect.tap((rate) => Effect.sync(() => void (lowest = Math.min(lowest, rate)))),
+          Effect.ignore,
+          Effect.repeat(Schedule.spaced("100 millis")),
+          Effect.forkScoped
+        )
         yield* startCleanups(names, 400)
         return yield* Effect.forEach(names, (user) => awaitStatus(Cleanup.status(`clean-${user}`), settled))
       }).pipe(Effect.provide(client))
@@ -204,12 +213,8 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       assert.isBelow(limited / log.length, 0.05, `${limited} 429s of ${log.length}`)
       const seconds = (log[log.length - 1].at - log[0].at) / 1000
       assert.isAbove((log.length - limited) / seconds, limit * 0.5, `${log.length - limited} answered in ${seconds} s`)
-      // The runners' 429s all reached the one team limiter: it has come down from its ceiling of 120 (a probing
-      // limiter, as the entity is once it starts again from a saved rate, may end a little past the limit: CUBIC).
-      const teamRate = yield* Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make("default").rate())
-        .pipe(
-          Effect.provide(client)
-        )
-      assert.isBelow(teamRate, 120, String(teamRate))
+      // The runners' 429s all reached the one team limiter: it came down from its ceiling of 120 during the run (at
+      // the end it may be back there: a fixed limiter recovers from a cut, and a probing one may pass the limit).
+      assert.isBelow(lowest, 120, `the team limiter never went below ${lowest}`)
     }))
 })

@@ -29,20 +29,27 @@ const lockPid = (file: string): number => JSON.parse(Fs.readFileSync(`${file}.lo
 
 const path = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-journal-")), "journal.jsonl")
 
+/** A file system whose opened files have some members replaced (`wrap` gets the real file). */
+const wrappingFiles = (
+  fs: FileSystem.FileSystem,
+  wrap: (opened: FileSystem.File) => Partial<Pick<FileSystem.File, "writeAll" | "sync">>
+) =>
+  FileSystem.FileSystem.of({
+    ...fs,
+    open: (p, options) =>
+      Effect.map(fs.open(p, options), (opened) => {
+        const members = Object.entries(wrap(opened)).map(([name, value]) => [name, { value }])
+        return Object.create(opened, Object.fromEntries(members)) as FileSystem.File
+      })
+  })
+
 /** A file system whose files count their writes and syncs. */
 const countingWrites = (fs: FileSystem.FileSystem) => {
   const calls = { writes: 0, syncs: 0 }
-  const counting = FileSystem.FileSystem.of({
-    ...fs,
-    open: (p, options) =>
-      Effect.map(fs.open(p, options), (opened) =>
-        Object.create(opened, {
-          writeAll: {
-            value: (bytes: Uint8Array) => Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++))
-          },
-          sync: { value: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++)) }
-        }) as FileSystem.File)
-  })
+  const counting = wrappingFiles(fs, (opened) => ({
+    writeAll: (bytes) => Effect.zipLeft(opened.writeAll(bytes), Effect.sync(() => void calls.writes++)),
+    sync: Effect.zipRight(opened.sync, Effect.sync(() => void calls.syncs++))
+  }))
   return { calls, counting }
 }
 
@@ -243,30 +250,23 @@ describe("JournalFile", () => {
       const file = path()
       const fs = yield* FileSystem.FileSystem
       let failures = 0
-      const failingOnce = FileSystem.FileSystem.of({
-        ...fs,
-        open: (p, options) =>
-          Effect.map(fs.open(p, options), (opened) =>
-            Object.create(opened, {
-              writeAll: {
-                value: (bytes: Uint8Array) =>
-                  // The header goes through; the first group of entries is written halfway, then the disk is full.
-                  bytes.length > 100 && failures++ === 0
-                    ? Effect.zipRight(
-                      opened.writeAll(bytes.subarray(0, bytes.length >> 1)),
-                      Effect.fail(
-                        new PlatformError.SystemError({
-                          reason: "Unknown",
-                          module: "FileSystem",
-                          method: "write",
-                          description: "ENOSPC"
-                        })
-                      )
-                    )
-                    : opened.writeAll(bytes)
-              }
-            }) as FileSystem.File)
-      })
+      const failingOnce = wrappingFiles(fs, (opened) => ({
+        writeAll: (bytes) =>
+          // The header goes through; the first group of entries is written halfway, then the disk is full.
+          bytes.length > 100 && failures++ === 0
+            ? Effect.zipRight(
+              opened.writeAll(bytes.subarray(0, bytes.length >> 1)),
+              Effect.fail(
+                new PlatformError.SystemError({
+                  reason: "Unknown",
+                  module: "FileSystem",
+                  method: "write",
+                  description: "ENOSPC"
+                })
+              )
+            )
+            : opened.writeAll(bytes)
+      }))
       const ids = Array.from({ length: 8 }, (_, i) => `i.${i}`)
       const results = yield* Effect.gen(function*() {
         const journal = yield* JournalFile.make(file)

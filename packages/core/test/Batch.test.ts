@@ -144,6 +144,61 @@ describe("Batch", () => {
       assert.strictEqual(journal.lines.length, 0)
     }).pipe(Effect.provide(InMemoryRatings.layer())))
 
+  it.effect("every journal entry carries the time it was written: each intent before its DELETE, each outcome at the answer", () =>
+    Effect.gen(function*() {
+      const { layer, store } = yield* slowDeletes
+      yield* store.seed(rated(ids(3)))
+      const journal = yield* Journal.memory()
+      const fiber = yield* Effect.fork(
+        Batch.run(songs(ids(3)), { concurrency: 1, journal }).pipe(Effect.provide(layer))
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      // Each DELETE takes 100 ms: the intent of the k-th is written at k × 100 ms, its answer 100 ms later.
+      const at = (millis: number) => new Date(millis).toISOString()
+      assert.deepStrictEqual(journal.lines.map((entry) => `${entry.outcome} ${entry.id} ${entry.at}`), [
+        `intent i.song0 ${at(0)}`,
+        `deleted i.song0 ${at(100)}`,
+        `intent i.song1 ${at(100)}`,
+        `deleted i.song1 ${at(200)}`,
+        `intent i.song2 ${at(200)}`,
+        `deleted i.song2 ${at(300)}`
+      ])
+    }))
+
+  it.effect("a group write that fails for good keeps its outcomes as unrecorded (not its intent, whose DELETE is not sent)", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemoryRatings.InMemoryRatings
+      yield* store.seed(rated(ids(5)))
+      const memory = yield* Journal.memory()
+      let groups = 0
+      const journal: Journal.Journal = {
+        ...memory,
+        appendAll: (entries) =>
+          ++groups > 3
+            ? Effect.fail(new Journal.JournalError({ path: "memory", reason: "cannot be written (ENOSPC)" }))
+            : memory.appendAll!(entries)
+      }
+      const summary = yield* Batch.run(songs(ids(5)), { concurrency: 1, journal })
+      // One at a time, each outcome rides with the next intent: the fourth group is song2's outcome and song3's intent.
+      assert.deepStrictEqual(memory.lines.map((entry) => `${entry.outcome} ${entry.id}`), [
+        "intent i.song0",
+        "deleted i.song0",
+        "intent i.song1",
+        "deleted i.song1",
+        "intent i.song2"
+      ])
+      assert.strictEqual(summary.stoppedBy, "JournalError")
+      assert.deepStrictEqual(summary.unrecorded, [
+        { kind: "library-songs", id: "i.song2", outcome: "deleted", value: -1 }
+      ])
+      assert.deepStrictEqual(
+        (yield* store.requests).filter((request) => request._tag === "DeleteRating").map((request) => request.id),
+        ["i.song0", "i.song1", "i.song2"]
+      )
+      assert.strictEqual(summary.deleted, 3)
+    }).pipe(Effect.provide(InMemoryRatings.layer())))
+
   it.effect("a journal write that fails twice is tried a third time; three failures in a row stop the batch", () =>
     Effect.gen(function*() {
       const store = yield* InMemoryRatings.InMemoryRatings

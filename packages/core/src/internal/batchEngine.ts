@@ -50,7 +50,15 @@ export interface Action {
 /** The engine's options: a delete batch's (a restore's are a part of them). @internal */
 export type EngineOptions = Options
 
-const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+/** The last millisecond formatted, and its text: the entries of a busy batch share their milliseconds. */
+let formatted = { millis: Number.NaN, iso: "" }
+
+const isoAt = (millis: number): string => {
+  if (millis !== formatted.millis) formatted = { millis, iso: new Date(millis).toISOString() }
+  return formatted.iso
+}
+
+const now = Effect.map(Clock.currentTimeMillis, isoAt)
 
 /** The longest an outcome waits for an intent to be written with. */
 const outcomeDelay = Duration.millis(100)
@@ -78,23 +86,23 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
     )
   /** Appends the outcomes not yet written and then `last`; on failure, the outcomes are kept as unrecorded. */
   const writeAll = (last: Entry | undefined): Effect.Effect<boolean> => {
-    const outcomes = unwritten
+    const entries = unwritten
+    const outcomes = entries.length
     unwritten = []
-    const entries = last === undefined ? outcomes : [...outcomes, last]
-    return entries.length === 0 ? Effect.succeed(true) : journalOf.durably(appendAll!(entries)).pipe(
-      Effect.as(true),
-      Effect.catchAll((error) =>
+    if (last !== undefined) entries.push(last)
+    return entries.length === 0 ? Effect.succeed(true) : Effect.matchEffect(journalOf.durably(appendAll!(entries)), {
+      onSuccess: () => Effect.succeed(true),
+      onFailure: (error) =>
         Effect.zipRight(
-          Effect.sync(() => void state.unrecorded.push(...outcomes.map(journalOf.unrecordedOf))),
+          Effect.sync(() => void state.unrecorded.push(...entries.slice(0, outcomes).map(journalOf.unrecordedOf))),
           Effect.as(stopWith(state.control, "JournalError", error.message), false)
         )
-      )
-    )
+    })
   }
   /** Writes the outcomes still waiting for an intent. */
   const flush: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => writeAll(undefined)))
   const onOutcome = options.onOutcome
-  const journaled = (outcome: Outcome) => (at: string): Effect.Effect<void> => {
+  const journaled = (outcome: Outcome, at: string): Effect.Effect<void> => {
     const entry = action.entryOf(outcome, at)
     if (journal === undefined || entry === undefined) return Effect.void
     if (appendAll === undefined) return Effect.catchAll(journalOf.appendDurably(journal, entry), failed(entry, true))
@@ -106,7 +114,10 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
   const record = (outcome: Outcome): Effect.Effect<void> => {
     const written = journal === undefined
       ? Effect.sync(() => count(state, outcome))
-      : Effect.flatMap(Effect.sync(() => count(state, outcome)), () => Effect.flatMap(now, journaled(outcome)))
+      : Effect.flatMap(now, (at) => {
+        count(state, outcome)
+        return journaled(outcome, at)
+      })
     return onOutcome === undefined ? written : Effect.zipRight(written, Effect.suspend(() => onOutcome(outcome)))
   }
   /** False (and the batch stopped) when the journal refuses the intent: the request is then not sent. */

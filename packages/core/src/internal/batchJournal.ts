@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import type * as Types from "effect/Types"
 import type { Outcome, Target, Unrecorded } from "../Batch.js"
 import type { Entry, Journal, JournalError } from "../Journal.js"
 import { key } from "../Journal.js"
@@ -26,40 +27,51 @@ export const unrecordedOf = (entry: Entry): Unrecorded => ({
   value: entry.value
 })
 
-const valueOf = (target: Target) => target.value === undefined ? {} : { value: target.value }
-
-/** The intent of a request (a DELETE's or a restoring PUT's), with the value it removes or puts back. @internal */
-export const intentOf = (outcome: "intent" | "restore-intent") => (target: Target, at: string): Entry => ({
+/**
+ * The entry's common part; optional fields are added only when present (an
+ * object spread per field would copy through V8's slow path, once per target).
+ */
+const entryOf = (outcome: Entry["outcome"], target: Target, at: string): Types.Mutable<Entry> => ({
   outcome,
   kind: target.kind,
   id: target.id,
-  ...valueOf(target),
   at
 })
 
+const withValue = (entry: Types.Mutable<Entry>, value: Target["value"]): Types.Mutable<Entry> => {
+  if (value !== undefined) entry.value = value
+  return entry
+}
+
+const withError = (
+  entry: Types.Mutable<Entry>,
+  error: { readonly _tag: string; readonly message: string }
+): Types.Mutable<Entry> => {
+  entry.error = error._tag
+  entry.message = error.message
+  return entry
+}
+
+/** The intent of a request (a DELETE's or a restoring PUT's), with the value it removes or puts back. @internal */
+export const intentOf = (outcome: "intent" | "restore-intent") => (target: Target, at: string): Entry =>
+  withValue(entryOf(outcome, target, at), target.value)
+
 /** The journal entry of an outcome of a delete batch (a skip is not written). @internal */
 export const deleteEntry = (outcome: Outcome, at: string): Entry | undefined => {
-  const base = { kind: outcome.target.kind, id: outcome.target.id, at }
   switch (outcome._tag) {
-    case "Deleted":
-      return {
-        outcome: "deleted",
-        ...base,
-        ...(outcome.value === undefined ? {} : { value: outcome.value }),
-        ...(outcome.confirmed === false ? { confirmed: false } : {})
-      }
+    case "Deleted": {
+      const entry = withValue(entryOf("deleted", outcome.target, at), outcome.value)
+      if (outcome.confirmed === false) entry.confirmed = false
+      return entry
+    }
     case "Absent":
-      return { outcome: "absent", ...base }
+      return entryOf("absent", outcome.target, at)
     case "Failed":
+      return withError(entryOf("failed", outcome.target, at), outcome.error)
     case "Invalid":
-      return {
-        outcome: outcome._tag === "Failed" ? "failed" : "invalid",
-        ...base,
-        error: outcome.error._tag,
-        message: outcome.error.message
-      }
+      return withError(entryOf("invalid", outcome.target, at), outcome.error)
     case "Planned":
-      return { outcome: "planned", ...base }
+      return entryOf("planned", outcome.target, at)
     case "Skipped":
     case "Restored":
       return undefined
@@ -68,12 +80,11 @@ export const deleteEntry = (outcome: Outcome, at: string): Entry | undefined => 
 
 /** The journal entry of an outcome of a restore: the PUTs sent, nothing else. @internal */
 export const restoreEntry = (outcome: Outcome, at: string): Entry | undefined => {
-  const base = { kind: outcome.target.kind, id: outcome.target.id, ...valueOf(outcome.target), at }
   switch (outcome._tag) {
     case "Restored":
-      return { outcome: "restored", ...base }
+      return withValue(entryOf("restored", outcome.target, at), outcome.target.value)
     case "Failed":
-      return { outcome: "restore-failed", ...base, error: outcome.error._tag, message: outcome.error.message }
+      return withError(withValue(entryOf("restore-failed", outcome.target, at), outcome.target.value), outcome.error)
     default:
       return undefined
   }

@@ -151,9 +151,12 @@ const openJournal = (path: string | undefined) =>
     : Effect.mapError(JournalFile.make(path), (error) => usage(error.message))
 
 /** Asks a person before deleting, when one is there to answer and nobody said `--yes` or `--dry-run`. */
+/** Whether a large run is put as a question first: only to a person at a terminal, without `--yes`, for real. */
+const asks = (io: Process, flags: BatchFlags): boolean => io.stdinIsTTY && !flags.yes && !flags.dryRun
+
 const confirmation = (io: Process, flags: BatchFlags, question: string) =>
   Effect.gen(function*() {
-    if (!io.stdinIsTTY || flags.yes || flags.dryRun) return true
+    if (!asks(io, flags)) return true
     const answer = yield* io.ask(`${question} [y/N] `)
     return /^(y|yes)$/i.test(answer.trim())
   })
@@ -221,15 +224,26 @@ const finish = (
 const kindOf = <K extends RatingKind.RatingKind>(parsed: Either.Either<K, string>) =>
   Either.match(parsed, { onLeft: (problem) => Effect.fail(usage(problem)), onRight: Effect.succeed })
 
-/** The ids of a delete: the arguments, then the ids file (`-`: stdin), and how many when that is known. */
-const deleteTargets = (kind: RatingKind.RatingKind, ids: ReadonlyArray<string>, idsFile: Option.Option<string>) =>
+/**
+ * The ids of a delete: the arguments, then the ids file (`-`: stdin), and how
+ * many when that is known and `counted` (counting reads the file once more
+ * before the run; only the progress display and the question use the count).
+ */
+const deleteTargets = (
+  kind: RatingKind.RatingKind,
+  ids: ReadonlyArray<string>,
+  idsFile: Option.Option<string>,
+  counted: boolean
+) =>
   Effect.gen(function*() {
     const io = yield* ProcessTag
     const fileIds: Stream.Stream<string, UsageError | PlatformError, FileSystem.FileSystem> = Option.match(idsFile, {
       onNone: () => Stream.empty,
       onSome: (path) => path === "-" ? stdinIds(io.stdin) : IdsFile.fromFile(path)
     })
-    const fileCount = Option.isSome(idsFile) && idsFile.value !== "-" ? yield* countIds(idsFile.value) : undefined
+    const fileCount = counted && Option.isSome(idsFile) && idsFile.value !== "-"
+      ? yield* countIds(idsFile.value)
+      : undefined
     const total = Option.isNone(idsFile) ? ids.length : fileCount === undefined ? undefined : fileCount + ids.length
     const targets = Stream.concat(Stream.fromIterable(ids), fileIds).pipe(
       Stream.map((id): Batch.Target => ({ kind, id }))
@@ -257,7 +271,8 @@ export const runDelete = (flags: Flags<typeof deleteConfig>) =>
       }
     }
     const client = yield* clientLayer
-    const { targets, total } = yield* deleteTargets(kind, flags.ids, flags.idsFile)
+    const counted = !flags.json || asks(yield* ProcessTag, flags)
+    const { targets, total } = yield* deleteTargets(kind, flags.ids, flags.idsFile, counted)
     if (total === undefined || total > askAbove) {
       const what = total === undefined ?
         `the ratings listed in ${Option.getOrElse(flags.idsFile, () => "")}` :

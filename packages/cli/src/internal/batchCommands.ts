@@ -150,10 +150,10 @@ const openJournal = (path: string | undefined) =>
     ? Effect.succeed(undefined)
     : Effect.mapError(JournalFile.make(path), (error) => usage(error.message))
 
-/** Asks a person before deleting, when one is there to answer and nobody said `--yes` or `--dry-run`. */
 /** Whether a large run is put as a question first: only to a person at a terminal, without `--yes`, for real. */
 const asks = (io: Process, flags: BatchFlags): boolean => io.stdinIsTTY && !flags.yes && !flags.dryRun
 
+/** Asks a person before deleting, when one is there to answer and nobody said `--yes` or `--dry-run`. */
 const confirmation = (io: Process, flags: BatchFlags, question: string) =>
   Effect.gen(function*() {
     if (!asks(io, flags)) return true

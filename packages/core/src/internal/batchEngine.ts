@@ -51,11 +51,15 @@ export interface Action {
 export type EngineOptions = Options
 
 /** The last millisecond formatted, and its text: the entries of a busy batch share their milliseconds. */
-let formatted = { millis: Number.NaN, iso: "" }
+let formattedMillis = Number.NaN
+let formattedText = ""
 
 const isoAt = (millis: number): string => {
-  if (millis !== formatted.millis) formatted = { millis, iso: new Date(millis).toISOString() }
-  return formatted.iso
+  if (millis !== formattedMillis) {
+    formattedMillis = millis
+    formattedText = new Date(millis).toISOString()
+  }
+  return formattedText
 }
 
 const now = Effect.map(Clock.currentTimeMillis, isoAt)

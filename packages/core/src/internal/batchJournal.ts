@@ -31,7 +31,7 @@ export const unrecordedOf = (entry: Entry): Unrecorded => ({
  * The entry's common part; optional fields are added only when present (an
  * object spread per field would copy through V8's slow path, once per target).
  */
-const entryOf = (outcome: Entry["outcome"], target: Target, at: string): Types.Mutable<Entry> => ({
+const baseEntry = (outcome: Entry["outcome"], target: Target, at: string): Types.Mutable<Entry> => ({
   outcome,
   kind: target.kind,
   id: target.id,
@@ -54,24 +54,24 @@ const withError = (
 
 /** The intent of a request (a DELETE's or a restoring PUT's), with the value it removes or puts back. @internal */
 export const intentOf = (outcome: "intent" | "restore-intent") => (target: Target, at: string): Entry =>
-  withValue(entryOf(outcome, target, at), target.value)
+  withValue(baseEntry(outcome, target, at), target.value)
 
 /** The journal entry of an outcome of a delete batch (a skip is not written). @internal */
 export const deleteEntry = (outcome: Outcome, at: string): Entry | undefined => {
   switch (outcome._tag) {
     case "Deleted": {
-      const entry = withValue(entryOf("deleted", outcome.target, at), outcome.value)
+      const entry = withValue(baseEntry("deleted", outcome.target, at), outcome.value)
       if (outcome.confirmed === false) entry.confirmed = false
       return entry
     }
     case "Absent":
-      return entryOf("absent", outcome.target, at)
+      return baseEntry("absent", outcome.target, at)
     case "Failed":
-      return withError(entryOf("failed", outcome.target, at), outcome.error)
+      return withError(baseEntry("failed", outcome.target, at), outcome.error)
     case "Invalid":
-      return withError(entryOf("invalid", outcome.target, at), outcome.error)
+      return withError(baseEntry("invalid", outcome.target, at), outcome.error)
     case "Planned":
-      return entryOf("planned", outcome.target, at)
+      return baseEntry("planned", outcome.target, at)
     case "Skipped":
     case "Restored":
       return undefined
@@ -82,9 +82,9 @@ export const deleteEntry = (outcome: Outcome, at: string): Entry | undefined => 
 export const restoreEntry = (outcome: Outcome, at: string): Entry | undefined => {
   switch (outcome._tag) {
     case "Restored":
-      return withValue(entryOf("restored", outcome.target, at), outcome.target.value)
+      return withValue(baseEntry("restored", outcome.target, at), outcome.target.value)
     case "Failed":
-      return withError(withValue(entryOf("restore-failed", outcome.target, at), outcome.target.value), outcome.error)
+      return withError(withValue(baseEntry("restore-failed", outcome.target, at), outcome.target.value), outcome.error)
     default:
       return undefined
   }

@@ -31,9 +31,10 @@
  *   answered in the last second (only the trimmed rate once past 1.1 W), the
  *   rate goes to 97% of it, and CUBIC restarts from there (rather than
  *   recovering past W as after a stray 429).
- * - A stray 429 otherwise: the rate loses that 429's share of the answers,
- *   once a second at most, and answers bring it back quickly (0.2% each) to
- *   where it was.
+ * - A stray 429 otherwise: the rate loses that 429's share of the answers
+ *   (never more than half: a 429 before any other answer halves it), once a
+ *   second at most, and answers bring it back quickly (0.2% each) to where it
+ *   was.
  *
  * A fixed limiter (no `initial`, or `initial` at the ceiling) starts at the
  * ceiling and never probes: after a hit limit, answers raise the rate only
@@ -313,7 +314,8 @@ const lowered = (
     limited >= Math.max(2, Math.min(5, Math.ceil(c.threshold * total)))
   const took = Math.min(current, answered)
   if (hit) return { rate: Math.max(c.minimum, current / 2, took * c.decrease), limit: true, took }
-  return { rate: Math.max(c.minimum, current * (1 - share)), limit: false, took }
+  // A stray 429 among few answers is most of them: it never takes more than half, as a hit never does.
+  return { rate: Math.max(c.minimum, current * (1 - share), current / 2), limit: false, took }
 }
 
 const onLimited = (c: Settings, before: State, now: number, retryAfter: Option.Option<Duration.Duration>): State => {

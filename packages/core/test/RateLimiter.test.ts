@@ -180,6 +180,16 @@ describe("RateLimiter", () => {
       assert.strictEqual(yield* limiter.currentRate, 50)
     }))
 
+  it.effect("a 429 before any other answer halves the rate, no more: one answer is no share to go by", () =>
+    Effect.gen(function*() {
+      const fixed = yield* RateLimiter.make({ rate: 120 })
+      yield* fixed.rateLimited(Option.none())
+      assert.strictEqual(yield* fixed.currentRate, 60)
+      const probing = yield* RateLimiter.make({ rate: Infinity, initial: 20 })
+      yield* probing.rateLimited(Option.none())
+      assert.strictEqual(yield* probing.currentRate, 10)
+    }))
+
   it.effect("a cut reaches fibers already waiting: within a quarter second, no slot goes at the old rate", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.make({ rate: 20 })
@@ -293,9 +303,13 @@ describe("RateLimiter", () => {
       const fibers = yield* Effect.forEach([1, 2], () => Effect.fork(limiter.take))
       yield* TestClock.adjust("2999 millis")
       for (const fiber of fibers) assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
-      // the 429 also trimmed the rate (to 1 a second: it was every answer), so the second waits one more second
-      yield* TestClock.adjust("1001 millis")
-      yield* Effect.forEach(fibers, (fiber) => Fiber.join(fiber))
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(Option.isSome(yield* Fiber.poll(fibers[0])))
+      // the 429 also halved the rate (to 10 a second), so the second goes a tenth of a second later
+      yield* TestClock.adjust("99 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fibers[1])))
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(Option.isSome(yield* Fiber.poll(fibers[1])))
     }))
 
   it.effect("a fixed limiter never probes past its rate, and recovers from a cut only gradually", () =>

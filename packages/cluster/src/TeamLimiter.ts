@@ -40,7 +40,8 @@ export const layerEntity: (
 
 /**
  * A limiter that paces with the team's entity `team`. Successes are reported
- * in batches every 100 ms (until the scope closes), 429s at once. A call to
+ * in batches every 100 ms (until the scope closes), 429s at once, with the
+ * successes not yet reported (the entity counts those first). A call to
  * the entity gives up after 2 s (it is retried twice); while the entity is out
  * of reach (it is moving, every runner is stopping) and for 5 s after, and
  * once this runner's sharding has shut down, this runner paces itself with a

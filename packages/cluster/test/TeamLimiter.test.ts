@@ -1,7 +1,7 @@
 import { SingleRunner } from "@effect/cluster"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as Path from "node:path"
 import { SqlJournal, TeamLimiter } from "../src/index.js"
 import { tempDir } from "./fixtures.js"
@@ -16,7 +16,9 @@ const runner = (filename: string) =>
     Layer.provideMerge(SqliteClient.layer({ filename }))
   )
 
-const rate = Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make("team-a").rate())
+const rateOf = (team: string) => Effect.flatMap(TeamLimiter.TeamLimiterEntity.client, (make) => make(team).rate())
+
+const rate = rateOf("team-a")
 
 describe("TeamLimiter", () => {
   it.scopedLive("the entity starts again from the rate it had learned, not from the ceiling", () =>
@@ -36,5 +38,17 @@ describe("TeamLimiter", () => {
         Effect.provide(runner(filename))
       )
       assert.strictEqual(other, ceiling)
+    }))
+  it.scopedLive("a 429 reaches the entity with the successes before it: it takes off its share of them, not half", () =>
+    Effect.gen(function*() {
+      const filename = Path.join(tempDir(), "unrate.sqlite")
+      const trimmed = yield* Effect.gen(function*() {
+        const limiter = yield* TeamLimiter.make("team-c", ceiling)
+        for (let i = 0; i < 39; i++) yield* limiter.succeeded
+        yield* limiter.rateLimited(Option.none())
+        return yield* rateOf("team-c")
+      }).pipe(Effect.provide(runner(filename)))
+      // one 429 in 40 answers
+      assert.strictEqual(trimmed, ceiling * 39 / 40)
     }))
 })

@@ -81,10 +81,10 @@ export const layerEntity = (options: { readonly rate: number }) =>
         reserve: () => reserve,
         answered: ({ payload }) =>
           Effect.gen(function*() {
+            for (let i = 0; i < payload.succeeded; i++) yield* limiter.succeeded
             for (const retryAfter of payload.limited) {
               yield* limiter.rateLimited(retryAfter === null ? Option.none() : Option.some(Duration.millis(retryAfter)))
             }
-            for (let i = 0; i < payload.succeeded; i++) yield* limiter.succeeded
           }),
         rate: () => limiter.currentRate
       }
@@ -142,10 +142,15 @@ export const make = (team: string, ceiling: number) =>
     const limiter: RateLimiter.RateLimiter = {
       reserve,
       take: Effect.flatMap(reserve, (millis) => millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void),
+      // The successes not yet reported go with the 429: the entity weighs it against every answer before it.
       rateLimited: (retryAfter) =>
         Effect.zipRight(
           fallback.rateLimited(retryAfter),
-          tell({ succeeded: 0, limited: [Option.match(retryAfter, { onNone: () => null, onSome: Duration.toMillis })] })
+          Effect.flatMap(Ref.getAndSet(pending, 0), (succeeded) =>
+            tell({
+              succeeded,
+              limited: [Option.match(retryAfter, { onNone: () => null, onSome: Duration.toMillis })]
+            }))
         ),
       succeeded: Effect.zipRight(fallback.succeeded, Ref.update(pending, (n) => n + 1)),
       currentRate: call(client.rate(), fallback.currentRate)

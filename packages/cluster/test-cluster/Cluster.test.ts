@@ -112,6 +112,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
         const revokedFile = Path.join(tempDir(), "revoked")
         const url = yield* freshDatabase
         const runners = yield* Runners.startAll(3, { emulator, revokedFile, env: { UNRATE_PG_URL: url } })
+        yield* Runners.awaitShardsSettled(url, 3)
         const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
         yield* Effect.gen(function*() {
           yield* startCleanups(names, 1000)
@@ -166,6 +167,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
         const url = yield* freshDatabase
         const options = { emulator, env: { UNRATE_PG_URL: url } }
         const first = yield* Runners.startAll(3, options)
+        yield* Runners.awaitShardsSettled(url, 3)
         const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
         yield* Effect.gen(function*() {
           yield* startCleanups(names, 500)
@@ -192,6 +194,7 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
       yield* seedUsers(emulator, names, 400)
       const url = yield* freshDatabase
       yield* Runners.startAll(3, { emulator, teamRate: 120, env: { UNRATE_PG_URL: url } })
+      yield* Runners.awaitShardsSettled(url, 3)
       const client = yield* Layer.build(UnrateCluster.layerClient({ pg: { url: Redacted.make(url) } }))
       // The team limiter's rate, read every 100 ms while the clean-ups run: the lowest it went.
       let lowest = Infinity

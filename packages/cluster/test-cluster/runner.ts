@@ -40,7 +40,8 @@ const Runner = UnrateCluster.layer({
   shardingConfig: {
     entityTerminationTimeout: "2 seconds",
     runnerHealthCheckInterval: "2 seconds",
-    entityMessagePollInterval: "1 second"
+    entityMessagePollInterval: "1 second",
+    refreshAssignmentsInterval: "1 second"
   }
 }).pipe(Layer.provide(tokens))
 

@@ -1,5 +1,6 @@
+import { PgClient } from "@effect/sql-pg"
 import type { Emulator } from "@unrate/emulator"
-import { Effect } from "effect"
+import { Clock, Effect, Redacted, Schedule } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
@@ -115,4 +116,48 @@ export const startAll = (count: number, options: RunnerOptions) =>
   Effect.all(
     Array.from({ length: count }, () => Effect.acquireRelease(start(options), (runner) => stop(runner, "SIGKILL"))),
     { concurrency: "unbounded" }
+  )
+
+/** @effect/cluster's default shards per group; its SqlRunnerStorage holds shard `i` as the advisory lock 1000000 + i. */
+const shards = 300
+
+/** Unchanged for this long, every runner has refreshed its view of the cluster (`refreshAssignmentsInterval`). */
+const settledFor = 2_500
+
+/**
+ * Waits until `count` runners hold all the shards between them, the same way for {@link settledFor}: the runners
+ * that started together have seen each other and handed shards over. A clean-up started before may have its
+ * shard handed over mid-run, and @effect/cluster 0.60 can then strand a message that the runner giving the shard up
+ * read after its new owner reset it (read again only 10 minutes later).
+ */
+export const awaitShardsSettled = (url: string, count: number): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const sql = yield* PgClient.PgClient
+    const holding = Effect.map(
+      sql<{ pid: number; n: unknown }>`SELECT pid, COUNT(*) AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objid BETWEEN 1000001 AND ${1_000_000 + shards}
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        GROUP BY pid ORDER BY pid`,
+      (rows) => rows.map((row) => `${row.pid}:${Number(row.n)}`)
+    )
+    let last = ""
+    let since = 0
+    yield* Effect.repeat(
+      Effect.gen(function*() {
+        const held = yield* holding
+        const now = yield* Clock.currentTimeMillis
+        const key = held.join(",")
+        if (key !== last) {
+          last = key
+          since = now
+        }
+        const total = held.reduce((sum, entry) => sum + Number(entry.split(":")[1]), 0)
+        return held.length === count && total === shards && now - since >= settledFor
+      }),
+      { schedule: Schedule.spaced("200 millis"), until: (settled) => settled }
+    )
+  }).pipe(
+    Effect.timeout("60 seconds"),
+    Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
+    Effect.orDie
   )

@@ -133,31 +133,32 @@ const settledFor = 2_500
 export const awaitShardsSettled = (url: string, count: number): Effect.Effect<void> =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
-    const holding = Effect.map(
-      sql<{ pid: number; n: unknown }>`SELECT pid, COUNT(*) AS n FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND objid BETWEEN 1000001 AND ${1_000_000 + shards}
-        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        GROUP BY pid ORDER BY pid`,
-      (rows) => rows.map((row) => `${row.pid}:${Number(row.n)}`)
-    )
+    const holding = sql<{ pid: number; n: unknown }>`SELECT pid, COUNT(*) AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND objid BETWEEN 1000001 AND ${1_000_000 + shards}
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      GROUP BY pid ORDER BY pid`
     let last = ""
     let since = 0
     yield* Effect.repeat(
       Effect.gen(function*() {
-        const held = yield* holding
+        const rows = yield* holding
         const now = yield* Clock.currentTimeMillis
-        const key = held.join(",")
-        if (key !== last) {
-          last = key
+        const held = rows.map((row) => `${row.pid}:${Number(row.n)}`).join(",")
+        if (held !== last) {
+          last = held
           since = now
         }
-        const total = held.reduce((sum, entry) => sum + Number(entry.split(":")[1]), 0)
-        return held.length === count && total === shards && now - since >= settledFor
+        const total = rows.reduce((sum, row) => sum + Number(row.n), 0)
+        return rows.length === count && total === shards && now - since >= settledFor
       }),
       { schedule: Schedule.spaced("200 millis"), until: (settled) => settled }
+    ).pipe(
+      Effect.timeoutFail({
+        duration: "60 seconds",
+        onTimeout: () => new Error(`${count} runners did not settle their shards in 60 s (backend pid:shards ${last})`)
+      })
     )
   }).pipe(
-    Effect.timeout("60 seconds"),
     Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
     Effect.orDie
   )

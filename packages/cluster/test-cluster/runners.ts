@@ -1,3 +1,4 @@
+import { ShardingConfig } from "@effect/cluster"
 import { PgClient } from "@effect/sql-pg"
 import type { Emulator } from "@unrate/emulator"
 import { Clock, Effect, Redacted, Schedule } from "effect"
@@ -118,8 +119,8 @@ export const startAll = (count: number, options: RunnerOptions) =>
     { concurrency: "unbounded" }
   )
 
-/** @effect/cluster's default shards per group; its SqlRunnerStorage holds shard `i` as the advisory lock 1000000 + i. */
-const shards = 300
+/** The runners' shards (the default; SqlRunnerStorage holds shard `i` as the advisory lock 1000000 + i). */
+const shards = ShardingConfig.defaults.shardsPerGroup
 
 /** Unchanged for this long, every runner has refreshed its view of the cluster (`refreshAssignmentsInterval`). */
 const settledFor = 2_500

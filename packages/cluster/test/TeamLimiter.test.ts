@@ -47,7 +47,7 @@ describe("TeamLimiter", () => {
         for (let i = 0; i < 39; i++) yield* limiter.succeeded
         yield* limiter.rateLimited(Option.none())
         return yield* rateOf("team-c")
-      }).pipe(Effect.provide(runner(filename)))
+      }).pipe(Effect.scoped, Effect.provide(runner(filename)))
       // one 429 in 40 answers
       assert.strictEqual(trimmed, ceiling * 39 / 40)
     }))

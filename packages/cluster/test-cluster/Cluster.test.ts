@@ -176,6 +176,8 @@ describe("UnrateCluster.layer: 3 runners on PostgreSQL", () => {
           const deletedWhileStopped = 5000 - (yield* emulator.store.count())
           assert.isTrue(deletedWhileStopped < 5000, String(deletedWhileStopped))
           yield* Runners.startAll(3, options)
+          yield* Runners.awaitShardsSettled(url, 3)
+          yield* Runners.redeliverUnprocessed(url)
           const statuses = yield* Effect.forEach(names, (user) => awaitStatus(Cleanup.status(`clean-${user}`), settled))
           assert.deepStrictEqual(new Set(statuses.map((status) => status._tag)), new Set(["Completed"]))
           yield* assertExactlyOnce(emulator, names, 500)

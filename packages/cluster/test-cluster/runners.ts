@@ -163,3 +163,17 @@ export const awaitShardsSettled = (url: string, count: number): Effect.Effect<vo
     Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
     Effect.orDie
   )
+
+/**
+ * Clears the read mark of every unprocessed message, as @effect/cluster does itself for the shards a runner
+ * acquires: each message is delivered again at its runner's next poll (one already running is skipped there).
+ * Called once the shards have settled after runners started while clean-ups were under way (they resume by
+ * themselves, so their messages may have been read, and stranded, during the hand-over).
+ */
+export const redeliverUnprocessed = (url: string): Effect.Effect<void> =>
+  Effect.flatMap(PgClient.PgClient, (sql) => sql`UPDATE cluster_messages SET last_read = NULL WHERE NOT processed`)
+    .pipe(
+      Effect.asVoid,
+      Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
+      Effect.orDie
+    )

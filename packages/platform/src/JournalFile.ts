@@ -36,8 +36,8 @@ import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { lineOf } from "./internal/journalLine.js"
 
-const encodeEntry = Schema.encodeSync(Journal.Entry)
 const decodeEntry = Schema.decodeUnknownEither(Schema.parseJson(Journal.Entry))
 const decodeHeader = Schema.decodeUnknownEither(Schema.parseJson(Journal.Header))
 
@@ -87,15 +87,14 @@ export const make = (
     const header: Journal.Header = { journal: "unrate", version: Journal.formatVersion, created }
     const append = yield* appender(file, options.sync ?? true, size, fail)
     if (size === 0) yield* append(`${JSON.stringify(header)}\n`)
-    const line = (entry: Journal.Entry) => `${JSON.stringify(encodeEntry(entry))}\n`
     const journal: Journal.Journal = {
       location: path,
       entries: read(fs, path, fail),
-      append: (entry) => Effect.suspend(() => append(line(entry)))
+      append: (entry) => Effect.suspend(() => append(lineOf(entry)))
     }
     // Not enumerable: a journal spread from this one keeps its own `append` for every entry.
     return Object.defineProperty(journal, "appendAll", {
-      value: (entries: ReadonlyArray<Journal.Entry>) => Effect.suspend(() => append(entries.map(line).join("")))
+      value: (entries: ReadonlyArray<Journal.Entry>) => Effect.suspend(() => append(entries.map(lineOf).join("")))
     })
   })
 

@@ -48,8 +48,8 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
+import * as MutableRef from "effect/MutableRef"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import { currentStop } from "./internal/limiterStop.js"
 
 /**
@@ -391,7 +391,7 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
   Effect.gen(function*() {
     const c = settingsOf(options)
     const now = yield* Clock.currentTimeMillis
-    const state = yield* Ref.make<State>({
+    const state = MutableRef.make<State>({
       startedAt: Infinity,
       rate: c.initial,
       peak: c.initial,
@@ -413,48 +413,56 @@ export const make = (options: Options): Effect.Effect<RateLimiter> =>
 
     // Slots are handed out at most `c.horizon` ahead: a fiber beyond it waits unbooked, so a cut
     // applies to every slot not yet handed out instead of after the ones booked at the old rate.
-    const reserve: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.flatten(Ref.modify(state, (s): [Effect.Effect<number>, State] => {
-        const slot = Math.max(now, s.nextAt)
-        if (slot - now > c.horizon) {
-          // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
-          const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
-          const sleep = Effect.as(Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))), true)
-          const woke = Effect.flatMap(FiberRef.get(currentStop), (stop) =>
-            stop === undefined
-              ? sleep
-              // Interruptible even inside a request's uninterruptible send: the loser must end.
-              : Effect.raceFirst(Effect.interruptible(sleep), Effect.interruptible(Effect.as(stop, false))))
-          return [
-            Effect.flatMap(
-              Effect.ensuring(
-                woke,
-                Ref.update(state, (after) =>
-                  changed(after, { waiting: after.waiting - 1 }))
-              ),
-              (slotComing) => slotComing ? reserve : Effect.succeed(0)
-            ),
-            changed(s, { waiting: s.waiting + 1 })
-          ]
-        }
-        // The clock counts whole milliseconds: a slot less than one ahead is now (a sleep or a race would cost more
-        // than it paces; the next slots still move on, so the rate holds).
-        const wait = slot - now < 1 ? 0 : slot - now
-        return [Effect.succeed(wait), changed(s, { nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) })]
-      })))
-    const take = Effect.flatMap(reserve, (wait) =>
-      wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
+    // Each reads the clock and the state and sets the state in one step: no other fiber runs in between.
+    const reserve: Effect.Effect<number> = Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
+      const s = MutableRef.get(state)
+      const slot = Math.max(now, s.nextAt)
+      if (slot - now > c.horizon) {
+        // Each waiting fiber sleeps until about its turn, so a slot wakes one fiber, not all of them.
+        const turn = slot + s.waiting * (Number.isFinite(s.rate) ? 1000 / s.rate : 0)
+        const sleep = Effect.as(Effect.sleep(Duration.millis(Math.ceil(turn - now - c.horizon))), true)
+        const woke = Effect.flatMap(FiberRef.get(currentStop), (stop) =>
+          stop === undefined
+            ? sleep
+            // Interruptible even inside a request's uninterruptible send: the loser must end.
+            : Effect.raceFirst(Effect.interruptible(sleep), Effect.interruptible(Effect.as(stop, false))))
+        MutableRef.set(state, changed(s, { waiting: s.waiting + 1 }))
+        return Effect.flatMap(
+          Effect.ensuring(
+            woke,
+            Effect.sync(() => {
+              const after = MutableRef.get(state)
+              MutableRef.set(state, changed(after, { waiting: after.waiting - 1 }))
+            })
+          ),
+          (slotComing) => slotComing ? reserve : Effect.succeed(0)
+        )
+      }
+      // The clock counts whole milliseconds: a slot less than one ahead is now (a sleep or a race would cost more
+      // than it paces; the next slots still move on, so the rate holds).
+      const wait = slot - now < 1 ? 0 : slot - now
+      MutableRef.set(state, changed(s, { nextAt: slot + (Number.isFinite(s.rate) ? 1000 / s.rate : 0) }))
+      return Effect.succeed(wait)
+    })
+    const take = Effect.flatMap(reserve, (wait) => wait > 0 ? Effect.sleep(Duration.millis(wait)) : Effect.void)
     const rateLimited = (retryAfter: Option.Option<Duration.Duration>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onLimited(c, s, now, retryAfter)))
-    const succeeded = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => onAnswer(c, s, now)))
+      Effect.clockWith((clock) => {
+        MutableRef.set(state, onLimited(c, MutableRef.get(state), clock.unsafeCurrentTimeMillis(), retryAfter))
+        return Effect.void
+      })
+    const succeeded = Effect.clockWith((clock) => {
+      MutableRef.set(state, onAnswer(c, MutableRef.get(state), clock.unsafeCurrentTimeMillis()))
+      return Effect.void
+    })
 
     return {
       take,
       reserve,
       rateLimited,
       succeeded,
-      currentRate: Effect.map(Ref.get(state), (s) => s.rate),
-      peakRate: Effect.map(Ref.get(state), (s) => s.peak)
+      currentRate: Effect.sync(() => MutableRef.get(state).rate),
+      peakRate: Effect.sync(() => MutableRef.get(state).peak)
     }
   })
 

@@ -62,7 +62,7 @@ const isoAt = (millis: number): string => {
   return formattedText
 }
 
-const now = Effect.map(Clock.currentTimeMillis, isoAt)
+const now = Effect.clockWith((clock) => Effect.succeed(isoAt(clock.unsafeCurrentTimeMillis())))
 
 /** The longest an outcome waits for an intent to be written with. */
 const outcomeDelay = Duration.millis(100)

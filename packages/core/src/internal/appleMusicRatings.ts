@@ -15,6 +15,7 @@ import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type { ListLibraryOptions, PolicyOptions, RequestOptions, Service } from "../AppleMusicRatings.js"
@@ -193,7 +194,7 @@ const traced = <A>(
   run: (attempts: Attempts) => Effect.Effect<A, RatingsError>
 ): Effect.Effect<A, RatingsError> => {
   const metrics = metricsFor(name)
-  return Effect.withFiberRuntime<A, RatingsError>((fiber) => {
+  return Effect.withFiberRuntime<A, RatingsError>((fiber, status) => {
     const services = fiber.getFiberRef(DefaultServices.currentServices)
     const clock = Context.get(services, Clock.Clock)
     const started = clock.unsafeCurrentTimeMillis()
@@ -208,7 +209,21 @@ const traced = <A>(
     }
     const exporting = fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
       Context.get(services, Tracer.Tracer) !== nativeTracer
-    if (!exporting) return Effect.onExit(run(attempts), (exit) => Effect.sync(() => record(exit)))
+    if (!exporting) {
+      // Where nothing can interrupt the call (a batch's send), a match sees every end, as `onExit` would, for less.
+      return RuntimeFlags.interruption(status.runtimeFlags)
+        ? Effect.onExit(run(attempts), (exit) => Effect.sync(() => record(exit)))
+        : Effect.matchCauseEffect(run(attempts), {
+          onFailure: (cause) => {
+            record(Exit.failCause(cause))
+            return Effect.failCause(cause)
+          },
+          onSuccess: (value) => {
+            record(Exit.succeed(value))
+            return Effect.succeed(value)
+          }
+        })
+    }
     return run(attempts).pipe(
       Effect.onExit((exit) =>
         Effect.annotateCurrentSpan({ "unrate.attempts": attempts.count, "unrate.status": record(exit) })

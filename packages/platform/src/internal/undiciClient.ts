@@ -111,23 +111,27 @@ const send = (
   if (Either.isLeft(body)) {
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "Encode", description: body.left }))
   }
-  return Effect.async((resume) => {
-    const controller = new Abort()
-    UndiciParts.request(dispatcher, {
-      method: request.method,
-      origin: where.right.origin,
-      path: where.right.path,
-      headers: request.headers,
-      body: body.right,
-      signal: controller,
-      headersTimeout: timeoutMillis,
-      bodyTimeout: timeoutMillis
-    }, (cause, data) => {
-      if (cause !== null) resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
-      else resume(Effect.succeed(new Response(request, data)))
+  // Where nothing can interrupt the request (a batch's send), no abort is registered: one costs a finalizer a request.
+  return Effect.checkInterruptible((interruptible) =>
+    Effect.async((resume) => {
+      const controller = new Abort()
+      UndiciParts.request(dispatcher, {
+        method: request.method,
+        origin: where.right.origin,
+        path: where.right.path,
+        headers: request.headers,
+        body: body.right,
+        signal: controller,
+        headersTimeout: timeoutMillis,
+        bodyTimeout: timeoutMillis
+      }, (cause, data) => {
+        if (cause !== null) {
+          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        } else resume(Effect.succeed(new Response(request, data)))
+      })
+      return interruptible ? Effect.sync(() => controller.abort()) : undefined
     })
-    return Effect.sync(() => controller.abort())
-  })
+  )
 }
 
 /** A client span per request, as `HttpClient.make` records it (method, address, path; never a header). */

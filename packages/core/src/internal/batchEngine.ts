@@ -62,7 +62,9 @@ const isoAt = (millis: number): string => {
   return formattedText
 }
 
-const now = Effect.clockWith((clock) => Effect.succeed(isoAt(clock.unsafeCurrentTimeMillis())))
+/** Runs `f` with the time now as entries write it, in one step. */
+const atNow = <A>(f: (at: string) => Effect.Effect<A>): Effect.Effect<A> =>
+  Effect.clockWith((clock) => f(isoAt(clock.unsafeCurrentTimeMillis())))
 
 /** The longest an outcome waits for an intent to be written with. */
 const outcomeDelay = Duration.millis(100)
@@ -118,7 +120,7 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
   const record = (outcome: Outcome): Effect.Effect<void> => {
     const written = journal === undefined
       ? Effect.sync(() => count(state, outcome))
-      : Effect.flatMap(now, (at) => {
+      : atNow((at) => {
         count(state, outcome)
         return journaled(outcome, at)
       })
@@ -126,7 +128,7 @@ const makeRecorder = (state: State, action: Action, options: EngineOptions) => {
   }
   /** False (and the batch stopped) when the journal refuses the intent: the request is then not sent. */
   const intend = (target: Target): Effect.Effect<boolean> =>
-    journal === undefined ? Effect.succeed(true) : Effect.flatMap(now, (at) => {
+    journal === undefined ? Effect.succeed(true) : atNow((at) => {
       const entry = action.intent(target, at)
       return appendAll !== undefined ? writeAll(entry) : journalOf.appendDurably(journal, entry).pipe(
         Effect.as(true),
@@ -215,7 +217,8 @@ const prepaid = (limiter: RateLimiter.RateLimiter): RateLimiter.RateLimiter => (
  * worker or the batch, and the mark with it.)
  */
 const paidFor = <A, E>(send: Effect.Effect<A, E>): Effect.Effect<Either.Either<A, E>> =>
-  Effect.flatMap(FiberRef.get(currentPrepaid), (found) => {
+  Effect.withFiberRuntime((fiber) => {
+    const found = fiber.getFiberRef(currentPrepaid)
     const slot = found ?? { paid: false }
     slot.paid = true
     const sent = Effect.map(Effect.either(send), (result) => {

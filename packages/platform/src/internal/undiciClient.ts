@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -28,17 +29,14 @@ import * as UndiciParts from "./undiciParts.js"
 export const nativeTracer: Tracer.Tracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 /**
- * Whether the running fiber's spans reach an exporter: tracing is on and the
+ * Whether the fiber's spans reach an exporter: tracing is on and the
  * tracer is not Effect's built-in one (which keeps spans in memory only).
  *
  * @internal
  */
-export const isTraced: Effect.Effect<boolean> = Effect.withFiberRuntime((fiber) =>
-  Effect.succeed(
-    fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
-      Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !== nativeTracer
-  )
-)
+export const isTraced = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+  fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+  Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !== nativeTracer
 
 /** Where a request goes, without a URL object on the common path (an absolute URL without query parameters). */
 const target = (
@@ -266,7 +264,7 @@ export const make = (dispatcher: Undici.Dispatcher, timeoutMillis: number): Http
       (effect) =>
         Effect.flatMap(effect, (request) => {
           const sent = send(dispatcher, timeoutMillis, request)
-          return Effect.flatMap(isTraced, (on) => on ? traced(request, sent) : sent)
+          return Effect.withFiberRuntime((fiber) => isTraced(fiber) ? traced(request, sent) : sent)
         }),
       Effect.succeed
     ),

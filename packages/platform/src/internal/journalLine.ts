@@ -9,8 +9,8 @@ const hasOwn = Object.prototype.hasOwnProperty
 /**
  * A plain predicate for the schemas a journal entry is made of (literals,
  * strings, booleans, optional fields of a struct): the same answer as
- * `Schema.is`, without its parser's work per value. Undefined for any other
- * schema, so a field of another kind falls back to `Schema.is`.
+ * `Schema.is`, without its parser's work per value. Undefined when any part
+ * is of another kind: the entry's check is then `Schema.is` itself.
  */
 const compile = (ast: AST.AST): Check | undefined => {
   switch (ast._tag) {

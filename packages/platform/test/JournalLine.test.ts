@@ -47,6 +47,35 @@ describe("journal lines", () => {
       { numRuns: 5000 }
     ))
 
+  it("only an entry's own fields count, as for Schema.is: inherited ones, getters and arrays", () => {
+    const entry: Journal.Entry = {
+      outcome: "deleted",
+      kind: "library-songs",
+      id: "i.a",
+      at: "2026-11-28T10:00:00.000Z"
+    }
+    class WithGetter {
+      constructor() {
+        Object.assign(this, entry)
+      }
+      get confirmed() {
+        return "no"
+      }
+    }
+    const cases: ReadonlyArray<readonly [string, unknown]> = [
+      ["an inherited value the schema refuses", Object.assign(Object.create({ value: 7 }), entry)],
+      ["an inherited value the schema takes", Object.assign(Object.create({ value: 1 }), entry)],
+      ["every field inherited", Object.create(entry)],
+      ["a getter on the prototype", new WithGetter()],
+      ["an array with the fields", Object.assign([], entry)]
+    ]
+    for (const [name, value] of cases) {
+      assert.strictEqual(isEntry(value), schemaIs(value), name)
+      if (schemaIs(value)) assert.strictEqual(lineOf(value), `${JSON.stringify(entry)}\n`, name)
+      else assert.throws(() => lineOf(value as Journal.Entry), /Expected|is missing/, name)
+    }
+  })
+
   it.scoped("an entry that is not one is refused with the schema's message, and nothing is written", () =>
     Effect.gen(function*() {
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-journal-")), "journal.jsonl")

@@ -41,15 +41,13 @@ const compile = (ast: AST.AST): Check | undefined => {
         check: compile(field.type)
       }))
       if (!fields.every((field) => field.check !== undefined)) return undefined
+      // As `Schema.is` (exact): only own properties count, and an array is not a struct.
       return (u) => {
-        if (typeof u !== "object" || u === null) return false
+        if (typeof u !== "object" || u === null || Array.isArray(u)) return false
         const record = u as Record<PropertyKey, unknown>
         for (const field of fields) {
-          const value = record[field.name]
           // A field that is absent is fine when optional; one present must pass its check, undefined included.
-          if (value === undefined && !hasOwn.call(record, field.name) ? !field.optional : !field.check!(value)) {
-            return false
-          }
+          if (hasOwn.call(record, field.name) ? !field.check!(record[field.name]) : !field.optional) return false
         }
         return true
       }
@@ -60,7 +58,7 @@ const compile = (ast: AST.AST): Check | undefined => {
 }
 
 const schemaIs = Schema.is(Journal.Entry)
-const encode = Schema.encodeSync(Journal.Entry)
+const assertEntry: (u: unknown) => asserts u is Journal.Entry = Schema.asserts(Journal.Entry)
 
 /**
  * Whether a value is a journal entry: `Schema.is(Journal.Entry)`, compiled to
@@ -75,18 +73,18 @@ export const isEntry: (u: unknown) => u is Journal.Entry = (compile(Journal.Entr
 const fields = Object.keys(Journal.Entry.fields) as ReadonlyArray<keyof Journal.Entry>
 
 /**
- * An entry's line: its JSON as the schema encodes it (the schema's fields, in
- * the schema's order, an absent optional field left out), then a newline. An
- * entry that is not one throws the schema's own error, naming what is wrong,
- * and nothing is written.
+ * An entry's line: its JSON as the schema encodes it (the schema's own
+ * fields, in the schema's order, an absent optional field left out), then a
+ * newline. An entry that is not one throws the schema's own error, naming
+ * what is wrong, and nothing is written.
  *
  * @internal
  */
 export const lineOf = (entry: Journal.Entry): string => {
-  if (!isEntry(entry)) encode(entry)
+  if (!isEntry(entry)) assertEntry(entry)
   const ordered: Record<string, unknown> = {}
   for (const field of fields) {
-    const value = entry[field]
+    const value = hasOwn.call(entry, field) ? entry[field] : undefined
     if (value !== undefined) ordered[field] = value
   }
   return `${JSON.stringify(ordered)}\n`

@@ -109,10 +109,10 @@ const send = (
   if (Either.isLeft(body)) {
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "Encode", description: body.left }))
   }
-  // Where nothing can interrupt the request (a batch's send), no abort is registered: one costs a finalizer a request.
+  // Where nothing can interrupt the request (a batch's send), it gets no abort signal: registering one costs a finalizer.
   return Effect.checkInterruptible((interruptible) =>
     Effect.async((resume) => {
-      const controller = new Abort()
+      const controller = interruptible ? new Abort() : undefined
       UndiciParts.request(dispatcher, {
         method: request.method,
         origin: where.right.origin,
@@ -127,7 +127,7 @@ const send = (
           resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
         } else resume(Effect.succeed(new Response(request, data)))
       })
-      return interruptible ? Effect.sync(() => controller.abort()) : undefined
+      return controller === undefined ? undefined : Effect.sync(() => controller.abort())
     })
   )
 }

@@ -6,8 +6,9 @@
  * throughput ratios and the client's CPU µs per DELETE (user + system time of
  * the process that sends, the emulator runs in its own).
  *
- * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli|cli-parts …] (ROUNDS=n, default 3; SECTION=0
- * prints without touching the docs, as does naming parts; `cli-parts` runs only when named)
+ * Run: pnpm --filter @unrate/bench bench:speed [client|batch|cli|cli-library|cli-parts …] (ROUNDS=n, default 3;
+ * SECTION=0 prints without touching the docs, as does naming parts; `cli-parts` runs only when named;
+ * `cli-library` is the command at 100,000 deletes a run, in at most 2 rounds)
  *
  * @since 0.3.0
  */
@@ -32,6 +33,9 @@ import {
 
 const rounds = Number(process.env.ROUNDS ?? 3)
 const total = 20_000
+/** A library's worth (the mission's 100,000 songs): the command's fixed costs (start-up, V8 optimizing its code) spread thinner. */
+const libraryTotal = 100_000
+const libraryRounds = Math.min(rounds, 2)
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
 const emulator = await startEmulator({ log: false })
 const seed = (n: number) => seedDislikes(emulator, n)
@@ -40,6 +44,8 @@ const client = unlimitedClient(emulator.url)
 interface Run {
   readonly rate: number
   readonly cpuMicros: number
+  /** The command's main thread alone (Linux: read from /proc); the rest is V8's and libuv's helper threads. */
+  readonly mainMicros?: number | undefined
 }
 
 /** Deletes per second and CPU µs per delete of this process while `run` deletes `ids`. */
@@ -73,8 +79,17 @@ const wrapper = Path.join(dir, "measure.mjs")
 Fs.writeFileSync(
   wrapper,
   `import * as Fs from "node:fs"
+// /proc counts in ticks of 1/100 s; where it is missing, only the whole process is reported.
+const mainMicros = () => {
+  try {
+    const fields = Fs.readFileSync(\`/proc/self/task/\${process.pid}/stat\`, "utf8").split(") ")[1].split(" ")
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return undefined
+  }
+}
 process.on("exit", () => { const u = process.resourceUsage(); Fs.writeFileSync(process.env.MEASURE_OUT, JSON.stringify({
-  cpuMicros: u.userCPUTime + u.systemCPUTime })) })
+  cpuMicros: u.userCPUTime + u.systemCPUTime, mainMicros: mainMicros() })) })
 await import(process.env.MEASURE_BUNDLE)
 `
 )
@@ -124,9 +139,11 @@ const cli = (concurrency: number, bundle = cliBundle, extra: ReadonlyArray<strin
       const summary = JSON.parse(stdout)
       if (summary.deleted !== ids.length) return reject(new Error(`deleted ${summary.deleted} of ${ids.length}`))
       const seconds = (performance.now() - started) / 1000
+      const used = JSON.parse(Fs.readFileSync(out, "utf8"))
       resolve({
         rate: ids.length / seconds,
-        cpuMicros: JSON.parse(Fs.readFileSync(out, "utf8")).cpuMicros / ids.length
+        cpuMicros: used.cpuMicros / ids.length,
+        mainMicros: used.mainMicros === undefined ? undefined : used.mainMicros / ids.length
       })
     })
   )
@@ -137,24 +154,33 @@ const only = process.argv.slice(2)
 const wanted = (name: string) => only.length === 0 || only.includes(name)
 
 const rows: Array<string> = []
+const threadSplits: Array<string> = []
 /** Takes turns with bare undici at the same concurrency; medians of the rounds. */
 const compare = async (
   label: string,
   concurrency: number,
-  ours: (ids: ReadonlyArray<string>) => Promise<Run>
+  ours: (ids: ReadonlyArray<string>) => Promise<Run>,
+  deletes = total,
+  times = rounds
 ) => {
   const theirs: Array<Run> = []
   const mine: Array<Run> = []
-  for (let round = 0; round < rounds; round++) {
-    theirs.push(await measured(await seed(total), bare(concurrency)))
-    mine.push(await ours(await seed(total)))
+  for (let round = 0; round < times; round++) {
+    theirs.push(await measured(await seed(deletes), bare(concurrency)))
+    mine.push(await ours(await seed(deletes)))
   }
-  const m = (runs: Array<Run>, key: keyof Run) => median(runs.map((run) => run[key]))
+  const m = (runs: Array<Run>, key: "rate" | "cpuMicros") => median(runs.map((run) => run[key]))
   const row = `| ${label} | ${concurrency} | ${Math.round(m(theirs, "rate"))} | ${Math.round(m(mine, "rate"))} | ${
     (m(mine, "rate") / m(theirs, "rate")).toFixed(2)
   } | ${Math.round(m(theirs, "cpuMicros"))} | ${Math.round(m(mine, "cpuMicros"))} |`
   rows.push(row)
   console.log(row)
+  const main = mine.flatMap((run) => run.mainMicros === undefined ? [] : [run.mainMicros])
+  if (main.length === mine.length) {
+    const split = `${label}: ${Math.round(median(main))} of ${Math.round(m(mine, "cpuMicros"))}`
+    threadSplits.push(split)
+    console.log(split)
+  }
 }
 
 try {
@@ -166,6 +192,15 @@ try {
   }
   if (wanted("batch")) await compare("`Batch.run`", 32, (ids) => measured(ids, batch(32)))
   if (wanted("cli")) await compare("`unrate delete` process, journal", 32, cli(32))
+  if (wanted("cli-library")) {
+    await compare(
+      `… ${libraryTotal.toLocaleString("en")} DELETEs a run (${libraryRounds} rounds)`,
+      32,
+      cli(32),
+      libraryTotal,
+      libraryRounds
+    )
+  }
   if (only.includes("cli-parts")) {
     const flagless = variant("noflags", noFlags)
     await compare("… no V8 flags", 32, cli(32, flagless))
@@ -187,8 +222,10 @@ try {
 
 const section = `## Speed against bare undici
 
-${total.toLocaleString("en")} DELETEs per run against one emulator in its own process, each unrate run taking turns
-with a bare undici pool at the same concurrency, ${rounds} round(s), medians. CPU µs per DELETE is user + system
+${total.toLocaleString("en")} DELETEs per run (the command also at ${
+  libraryTotal.toLocaleString("en")
+}, a library's worth, in ${libraryRounds} rounds) against one emulator in its own process,
+each unrate run taking turns with a bare undici pool at the same concurrency, ${rounds} round(s), medians. CPU µs per DELETE is user + system
 time of the sending process (for the command: the whole process, start-up included) divided by the deletes.
 Targets: \`deleteRating\` at least 0.9 of bare, \`Batch.run\` 0.85, the \`unrate delete\` process 0.6.
 Machine: ${machine()}; load average (1 minute) ${loadAtStart.toFixed(1)} at the start of the run and ${
@@ -198,7 +235,12 @@ Machine: ${machine()}; load average (1 minute) ${loadAtStart.toFixed(1)} at the 
 | unrate | concurrency | bare (req/s) | unrate (req/s) | ratio | bare CPU µs | unrate CPU µs |
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
-
+${
+  threadSplits.length === 0 ? "" : `
+CPU µs a delete on the command's main thread, of the whole process's (Linux, medians): ${threadSplits.join("; ")}. The
+rest is on V8's threads (mostly its optimizing compiler) and libuv's pool.
+`
+}
 Reproduce: \`pnpm --filter @unrate/bench bench:speed\``
 if (process.env.SECTION !== "0" && only.length === 0) writeSection("speed", section)
 else console.log(section)

@@ -33,7 +33,8 @@ import {
 
 const rounds = Number(process.env.ROUNDS ?? 3)
 const total = 20_000
-/** A library's worth (the mission's 100,000 songs): the command's fixed costs (start-up, V8 optimizing its code) spread thinner. */
+/** A library's worth (the mission's 100,000 songs): the command's fixed costs (start-up, V8 optimizing its code)
+ * spread thinner. */
 const libraryTotal = 100_000
 const libraryRounds = Math.min(rounds, 2)
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "unrate-speed-"))
@@ -229,8 +230,9 @@ ${total.toLocaleString("en")} DELETEs per run${
     ? ` (the command also at ${libraryTotal.toLocaleString("en")}, a library's worth, in ${libraryRounds} rounds)`
     : ""
 } against one emulator in its own process,
-each unrate run taking turns with a bare undici pool at the same concurrency, ${rounds} round(s), medians. CPU µs per DELETE is user + system
-time of the sending process (for the command: the whole process, start-up included) divided by the deletes.
+each unrate run taking turns with a bare undici pool at the same concurrency, ${rounds} round(s), medians.
+CPU µs per DELETE is user + system time of the sending process (for the command: the whole process, start-up
+included) divided by the deletes.
 Targets: \`deleteRating\` at least 0.9 of bare, \`Batch.run\` 0.85, the \`unrate delete\` process 0.6.
 Machine: ${machine()}; load average (1 minute) ${loadAtStart.toFixed(1)} at the start of the run and ${
   Os.loadavg()[0]!.toFixed(1)
